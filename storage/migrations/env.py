@@ -1,0 +1,16 @@
+"""Alembic environment: runs against the engine the app hands in (see storage.db.alembic_config)."""
+
+from alembic import context
+from sqlalchemy import Engine
+
+from storage.models import Base
+
+engine: Engine = context.config.attributes["engine"]
+
+with engine.begin() as connection:
+    context.configure(
+        connection=connection,
+        target_metadata=Base.metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+    )
+    context.run_migrations()

@@ -1,0 +1,366 @@
+"""The programme's data model: SQLAlchemy 2.0 typed models, every row scoped by Slack team id.
+
+Constraints live here so that the database refuses bad states, not only the code: one person per Slack
+user and team, one participant per person and programme, at most one active pair per mentee (and per
+mentor slot), enums and ratings checked.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+ROLES = ("mentor", "mentee")
+FORMATS = ("in_person", "video", "either")
+PARTICIPANT_STATUSES = ("active", "paused", "left")
+PAIR_STATUSES = ("active", "ended")
+SESSION_STATES = ("scheduled", "held", "cancelled", "rescheduled")
+SIDES = ("senior", "junior")
+CHECKIN_OUTCOMES = ("held", "i_cancelled", "they_cancelled", "rescheduled")
+TWO_WAY_ANSWERS = ("yes", "partly", "no")
+NUDGE_KINDS = ("senior_cancelling", "escalation", "stale_pair", "checkin_reminder", "session_reminder")
+OUTBOX_STATUSES = ("pending", "sent", "failed")
+MATCH_RUN_STATUSES = ("proposed", "approved", "discarded")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    quoted = ", ".join(f"'{v}'" for v in values)
+    return f"{column} IN ({quoted})"
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC in and out, on SQLite (which keeps no zone) as on PostgreSQL."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: store timezone-aware UTC times only")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSON, list[str]: JSON}
+
+
+class Workspace(Base):
+    """A Slack team the app is installed in."""
+
+    __tablename__ = "workspaces"
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Programme(Base):
+    """A reverse mentoring programme and its settings (PRODUCT.md defaults until an admin changes them)."""
+
+    __tablename__ = "programmes"
+    __table_args__ = (
+        UniqueConstraint("team_id", "name"),
+        CheckConstraint("cadence_days BETWEEN 1 AND 365", name="cadence"),
+        CheckConstraint("duration_days BETWEEN 7 AND 1095", name="duration"),
+        CheckConstraint("digest_weekday BETWEEN 0 AND 6", name="weekday"),
+        CheckConstraint("digest_hour BETWEEN 0 AND 23", name="hour"),
+        CheckConstraint("nudge_cancel_n BETWEEN 1 AND nudge_cancel_m", name="nudge_n_of_m"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(ForeignKey("workspaces.team_id"), index=True)
+    name: Mapped[str] = mapped_column(String(120), default="Reverse mentoring")
+    objectives: Mapped[str] = mapped_column(Text, default="")
+    cadence_days: Mapped[int] = mapped_column(default=21)
+    duration_days: Mapped[int] = mapped_column(default=182)
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    digest_channel: Mapped[str | None] = mapped_column(String(32))
+    digest_weekday: Mapped[int] = mapped_column(default=0)  # Monday
+    digest_hour: Mapped[int] = mapped_column(default=9)
+    nudge_cancel_n: Mapped[int] = mapped_column(default=2)
+    nudge_cancel_m: Mapped[int] = mapped_column(default=3)
+    stale_factor: Mapped[float] = mapped_column(Float, default=1.5)
+    reminder_delay_hours: Mapped[int] = mapped_column(default=48)
+    quiet_start_hour: Mapped[int] = mapped_column(default=20)
+    quiet_end_hour: Mapped[int] = mapped_column(default=8)
+    topics: Mapped[list[str]] = mapped_column(default=list)
+    matching_weights: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    admin_user_ids: Mapped[list[str]] = mapped_column(default=list)
+    admin_usergroup: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Person(Base):
+    """Someone in the org chart (imported from HR, or known from joining)."""
+
+    __tablename__ = "people"
+    __table_args__ = (
+        UniqueConstraint("team_id", "slack_user_id"),
+        CheckConstraint("manager_id IS NULL OR manager_id <> id", name="not_own_manager"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(ForeignKey("workspaces.team_id"), index=True)
+    slack_user_id: Mapped[str] = mapped_column(String(32))
+    email: Mapped[str | None] = mapped_column(String(254))
+    display_name: Mapped[str | None] = mapped_column(String(200))
+    department: Mapped[str | None] = mapped_column(String(120))
+    level: Mapped[int | None] = mapped_column(Integer)
+    manager_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"), index=True)
+    tz: Mapped[str | None] = mapped_column(String(64))
+    tz_offset_seconds: Mapped[int] = mapped_column(default=0)
+    in_org_chart: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    manager: Mapped[Person | None] = relationship(remote_side=[id])
+
+
+class Participant(Base):
+    """A person's opt-in to a programme, with what they bring and want."""
+
+    __tablename__ = "participants"
+    __table_args__ = (
+        UniqueConstraint("programme_id", "person_id"),
+        CheckConstraint(_in("role", ROLES), name="role"),
+        CheckConstraint(_in("format", FORMATS), name="format"),
+        CheckConstraint(_in("status", PARTICIPANT_STATUSES), name="status"),
+        CheckConstraint("capacity BETWEEN 1 AND 2", name="capacity"),
+        CheckConstraint("cadence_days BETWEEN 7 AND 90", name="cadence"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(ForeignKey("workspaces.team_id"), index=True)
+    programme_id: Mapped[int] = mapped_column(ForeignKey("programmes.id", ondelete="CASCADE"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(16))
+    topics_offered: Mapped[list[str]] = mapped_column(default=list)
+    topics_wanted: Mapped[list[str]] = mapped_column(default=list)
+    perspectives: Mapped[str] = mapped_column(Text, default="")
+    off_limits: Mapped[str] = mapped_column(Text, default="")
+    format: Mapped[str] = mapped_column(String(16), default="either")
+    cadence_days: Mapped[int] = mapped_column(default=21)
+    capacity: Mapped[int] = mapped_column(default=1)
+    consent: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    joined_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    left_at: Mapped[datetime | None] = mapped_column()
+
+    person: Mapped[Person] = relationship()
+
+
+class MatchRun(Base):
+    """A matching proposal an admin reviews; nobody is told anything until it is approved."""
+
+    __tablename__ = "match_runs"
+    __table_args__ = (CheckConstraint(_in("status", MATCH_RUN_STATUSES), name="status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(ForeignKey("workspaces.team_id"), index=True)
+    programme_id: Mapped[int] = mapped_column(ForeignKey("programmes.id", ondelete="CASCADE"), index=True)
+    requested_by: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16), default="proposed")
+    proposal: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column()
+
+
+class Pair(Base):
+    """A mentor (junior) and a mentee (senior) working together."""
+
+    __tablename__ = "pairs"
+    __table_args__ = (
+        UniqueConstraint("mentor_id", "mentee_id"),  # never re-pair the same two participants
+        CheckConstraint(_in("status", PAIR_STATUSES), name="status"),
+        CheckConstraint("mentor_slot BETWEEN 1 AND 2", name="mentor_slot"),
+        CheckConstraint("mentor_id <> mentee_id", name="two_people"),
+        Index(
+            "uq_pairs_active_mentee",
+            "programme_id",
+            "mentee_id",
+            unique=True,
+            sqlite_where=text("status = 'active'"),
+            postgresql_where=text("status = 'active'"),
+        ),
+        Index(
+            "uq_pairs_active_mentor_slot",
+            "programme_id",
+            "mentor_id",
+            "mentor_slot",
+            unique=True,
+            sqlite_where=text("status = 'active'"),
+            postgresql_where=text("status = 'active'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(ForeignKey("workspaces.team_id"), index=True)
+    programme_id: Mapped[int] = mapped_column(ForeignKey("programmes.id", ondelete="CASCADE"), index=True)
+    match_run_id: Mapped[int | None] = mapped_column(ForeignKey("match_runs.id", ondelete="SET NULL"))
+    mentor_id: Mapped[int] = mapped_column(ForeignKey("participants.id", ondelete="CASCADE"), index=True)
+    mentee_id: Mapped[int] = mapped_column(ForeignKey("participants.id", ondelete="CASCADE"), index=True)
+    mentor_slot: Mapped[int] = mapped_column(default=1)
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    score: Mapped[float] = mapped_column(Float, default=0.0)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    channel_id: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column()
+
+    mentor: Mapped[Participant] = relationship(foreign_keys=[mentor_id])
+    mentee: Mapped[Participant] = relationship(foreign_keys=[mentee_id])
+
+
+class GroundRules(Base):
+    """The pair's ground rules: a shared draft either may edit, stored as agreed once both agree."""
+
+    __tablename__ = "ground_rules"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(ForeignKey("workspaces.team_id"), index=True)
+    pair_id: Mapped[int] = mapped_column(ForeignKey("pairs.id", ondelete="CASCADE"), unique=True)
+    topics: Mapped[str] = mapped_column(Text, default="")
+    off_limits: Mapped[str] = mapped_column(Text, default="")
+    meeting_place: Mapped[str] = mapped_column(Text, default="")
+    frequency: Mapped[str] = mapped_column(Text, default="")
+    confidentiality: Mapped[str] = mapped_column(Text, default="")
+    version: Mapped[int] = mapped_column(default=1)
+    edited_by: Mapped[str | None] = mapped_column(String(32))
+    mentor_agreed_version: Mapped[int | None] = mapped_column()
+    mentee_agreed_version: Mapped[int | None] = mapped_column()
+    agreed_at: Mapped[datetime | None] = mapped_column()
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class MentoringSession(Base):
+    """One meeting of a pair (scheduled, or logged after the fact). Times are UTC."""
+
+    __tablename__ = "sessions"
+    __table_args__ = (
+        CheckConstraint(_in("state", SESSION_STATES), name="state"),
+        CheckConstraint(f"cancelled_by IS NULL OR {_in('cancelled_by', SIDES)}", name="cancelled_by"),
+        CheckConstraint("state = 'cancelled' OR cancelled_by IS NULL", name="cancel_side_only_if_cancelled"),
+        Index("ix_sessions_pair_time", "pair_id", "scheduled_at"),
+        Index("ix_sessions_due", "state", "scheduled_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(ForeignKey("workspaces.team_id"), index=True)
+    pair_id: Mapped[int] = mapped_column(ForeignKey("pairs.id", ondelete="CASCADE"))
+    scheduled_at: Mapped[datetime] = mapped_column()
+    state: Mapped[str] = mapped_column(String(16), default="scheduled")
+    cancelled_by: Mapped[str | None] = mapped_column(String(16))
+    rescheduled_to_id: Mapped[int | None] = mapped_column(ForeignKey("sessions.id", ondelete="SET NULL"))
+    created_by: Mapped[str | None] = mapped_column(String(32))
+    logged_after: Mapped[bool] = mapped_column(Boolean, default=False)
+    checkins_sent_at: Mapped[datetime | None] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CheckIn(Base):
+    """One party's private answer about one session; sent once per party, ever."""
+
+    __tablename__ = "check_ins"
+    __table_args__ = (
+        UniqueConstraint("session_id", "participant_id"),
+        CheckConstraint(_in("side", SIDES), name="side"),
+        CheckConstraint(f"outcome IS NULL OR {_in('outcome', CHECKIN_OUTCOMES)}", name="outcome"),
+        CheckConstraint("rating IS NULL OR rating BETWEEN 1 AND 5", name="rating"),
+        CheckConstraint(f"two_way IS NULL OR {_in('two_way', TWO_WAY_ANSWERS)}", name="two_way"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(ForeignKey("workspaces.team_id"), index=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"), index=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id", ondelete="CASCADE"))
+    side: Mapped[str] = mapped_column(String(16))
+    outcome: Mapped[str | None] = mapped_column(String(16))
+    rescheduled_to: Mapped[datetime | None] = mapped_column()
+    rating: Mapped[int | None] = mapped_column()
+    action: Mapped[str | None] = mapped_column(Text)
+    two_way: Mapped[str | None] = mapped_column(String(8))
+    sent_at: Mapped[datetime] = mapped_column(default=utcnow)
+    answered_at: Mapped[datetime | None] = mapped_column()
+
+
+class NudgeLog(Base):
+    """Every nudge decided, written with its outbox row so that none is lost or sent twice."""
+
+    __tablename__ = "nudge_log"
+    __table_args__ = (
+        CheckConstraint(_in("kind", NUDGE_KINDS), name="kind"),
+        Index("ix_nudge_log_recipient_kind", "recipient_user_id", "kind", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(ForeignKey("workspaces.team_id"), index=True)
+    pair_id: Mapped[int | None] = mapped_column(ForeignKey("pairs.id", ondelete="CASCADE"), index=True)
+    recipient_user_id: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(32))
+    subject_key: Mapped[str] = mapped_column(String(120), default="")
+    due_at: Mapped[datetime] = mapped_column(default=utcnow)
+    outbox_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class OutboxMessage(Base):
+    """A Web API call to make, durably queued in the same transaction as the decision behind it."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        UniqueConstraint("team_id", "dedupe_key"),
+        CheckConstraint(_in("status", OUTBOX_STATUSES), name="status"),
+        Index("ix_outbox_pending", "status", "not_before", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(ForeignKey("workspaces.team_id"), index=True)
+    dedupe_key: Mapped[str] = mapped_column(String(200))
+    batch: Mapped[str | None] = mapped_column(String(120), index=True)
+    method: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(default=0)
+    not_before: Mapped[datetime] = mapped_column(default=utcnow)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column()
