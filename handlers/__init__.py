@@ -1,0 +1,15 @@
+"""Slack listeners only: each module parses a payload, acks, and calls one `bot/` service."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from bot.services import Services
+from handlers import actions, commands, events, views
+
+
+def register(app: App, services: Services) -> None:
+    commands.register(app, services)
+    views.register(app, services)
+    actions.register(app, services)
+    events.register(app, services)

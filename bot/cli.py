@@ -1,0 +1,115 @@
+"""`reverse-mentor serve | start | db upgrade | import-org FILE.csv`.
+
+Configuration problems end the program with one line naming the variable and exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+from bot.config import ConfigError, Settings, load_settings
+
+EXIT_CONFIG = 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="reverse-mentor", description="Run a reverse mentoring programme in Slack."
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("serve", help="run the bot (Socket Mode with SLACK_APP_TOKEN, else HTTP on PORT)")
+    sub.add_parser("start", help="serve when Slack tokens are configured, otherwise explain what is missing")
+    db = sub.add_parser("db", help="database schema")
+    db.add_argument("action", choices=["upgrade"])
+    imp = sub.add_parser("import-org", help="import the org chart from a CSV file")
+    imp.add_argument("file")
+    imp.add_argument("--team", help="Slack team id (default: the bot token's team, from auth.test)")
+    return parser
+
+
+def _serve(settings: Settings) -> int:
+    from bot.app import build_app, build_services
+    from bot.server import http_server, run_socket_mode
+
+    settings.require_slack()
+    services = build_services(settings)
+    services.db.upgrade()
+    bolt = build_app(settings, services)
+    if settings.app_token:
+        logging.getLogger(__name__).info("starting in Socket Mode")
+        run_socket_mode(bolt, settings.app_token)
+    else:
+        logging.getLogger(__name__).info("listening on :%s (POST /slack/events, GET /healthz)", settings.port)
+        http_server(bolt, services.db, settings.port).run()
+    return 0
+
+
+def _start(settings: Settings) -> int:
+    if settings.has_slack_credentials:
+        return _serve(settings)
+    print(
+        "No Slack app configured yet, so there is nothing to connect to.\n"
+        "To run in your workspace: create the app from manifest.yml at https://api.slack.com/apps "
+        "(Create New App > From a manifest), install it, then put in .env:\n"
+        "  SLACK_BOT_TOKEN=xoxb-...       (OAuth & Permissions > Bot User OAuth Token)\n"
+        "  SLACK_SIGNING_SECRET=...       (Basic Information > Signing Secret), or for Socket Mode\n"
+        "  SLACK_APP_TOKEN=xapp-...       (Basic Information > App-Level Tokens, scope connections:write)\n"
+        "and run `make run` again. See README.md > Set-up.",
+        file=sys.stderr,
+    )
+    return EXIT_CONFIG
+
+
+def _import_org(settings: Settings, path: str, team: str | None) -> int:
+    from bot.org_import import OrgImportError, import_org
+    from bot.slack_client import make_client
+    from storage.db import Database
+
+    settings.require_slack()
+    client = make_client(settings.bot_token, settings.api_url)
+    team_id = team or client.auth_test()["team_id"]
+    db = Database(settings.database_url)
+    db.upgrade()
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as handle:
+            summary = import_org(db, team_id, handle.read(), client)
+    except OSError as error:
+        print(f"Cannot read {path}: {error.strerror}", file=sys.stderr)
+        return 1
+    except OrgImportError as error:
+        print(f"{path} was not imported; nothing changed. Fix these and try again:", file=sys.stderr)
+        for problem in error.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 1
+    print(f"Imported {path}: {summary}")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        settings = load_settings()
+        if args.command == "serve":
+            return _serve(settings)
+        if args.command == "start":
+            return _start(settings)
+        if args.command == "db":
+            from storage.db import Database
+
+            Database(settings.database_url).upgrade()
+            print("Database schema is up to date.")
+            return 0
+        if args.command == "import-org":
+            return _import_org(settings, args.file, args.team)
+    except ConfigError as error:
+        print(f"Configuration error: {error}", file=sys.stderr)
+        return EXIT_CONFIG
+    return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

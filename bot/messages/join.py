@@ -1,0 +1,162 @@
+"""The join / profile modal: building it from a prefill, and reading a submission back into a JoinForm."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.messages.blocks import input_block, modal, option, plain, section
+from bot.participants import CADENCES, JoinForm, JoinPrefill
+
+CALLBACK_ID = "join_modal"
+ROLE_OPTIONS = {
+    "mentor": ("Mentor", "I'm the junior person: I lead and share my perspective"),
+    "mentee": ("Mentee", "I'm a senior leader: I listen and learn"),
+}
+FORMAT_OPTIONS = {"in_person": "In person", "video": "Video call", "either": "Either"}
+CONSENT = "consent"
+
+
+def _radio(action_id: str, options: dict[str, Any], initial: str | None) -> dict[str, Any]:
+    built = []
+    for value, label in options.items():
+        text, description = (label, None) if isinstance(label, str) else label
+        opt = option(text, value)
+        if description:
+            opt["description"] = plain(description)
+        built.append(opt)
+    element: dict[str, Any] = {"type": "radio_buttons", "action_id": action_id, "options": built}
+    chosen = [o for o in built if o["value"] == initial]
+    if chosen:
+        element["initial_option"] = chosen[0]
+    return element
+
+
+def _multi(action_id: str, topics: tuple[str, ...], initial: tuple[str, ...]) -> dict[str, Any]:
+    options = [option(t, t) for t in topics]
+    element: dict[str, Any] = {
+        "type": "multi_static_select",
+        "action_id": action_id,
+        "placeholder": plain("Choose topics"),
+        "options": options,
+    }
+    chosen = [o for o in options if o["value"] in initial]
+    if chosen:
+        element["initial_options"] = chosen
+    return element
+
+
+def _text(
+    action_id: str, initial: str, multiline: bool = False, max_length: int | None = None
+) -> dict[str, Any]:
+    element: dict[str, Any] = {"type": "plain_text_input", "action_id": action_id, "multiline": multiline}
+    if initial:
+        element["initial_value"] = initial
+    if max_length:
+        # One more than the limit so that an over-long paste reaches our inline error, not a silent cut.
+        element["max_length"] = max_length + 1
+    return element
+
+
+def join_modal(prefill: JoinPrefill) -> dict[str, Any]:
+    level: dict[str, Any] = {
+        "type": "number_input",
+        "action_id": "value",
+        "is_decimal_allowed": False,
+        "min_value": "1",
+        "max_value": "20",
+    }
+    if prefill.level is not None:
+        level["initial_value"] = str(prefill.level)
+    manager: dict[str, Any] = {
+        "type": "users_select",
+        "action_id": "value",
+        "placeholder": plain("Your manager"),
+    }
+    if prefill.manager_user_id:
+        manager["initial_user"] = prefill.manager_user_id
+    cadence_options = {str(d): f"Every {d // 7} weeks" for d in CADENCES}
+    consent_option = option("I agree", "yes")
+    consent_option["description"] = plain(
+        "What my partner and I say stays between us; the bot reports only counts and averages."
+    )
+    consent: dict[str, Any] = {"type": "checkboxes", "action_id": "value", "options": [consent_option]}
+    if prefill.consent:
+        consent["initial_options"] = [consent_option]
+    greeting = f"Hi {prefill.name}! " if prefill.name else ""
+    intro = (
+        "You're updating your profile." if prefill.already_joined else "Tell us a little about you to join."
+    )
+    blocks = [
+        section(
+            f"{greeting}{intro} Reverse mentoring pairs a junior mentor with a senior leader who listens."
+        ),
+        input_block("role", "I join as", _radio("value", ROLE_OPTIONS, prefill.role)),
+        input_block("department", "Department", _text("value", prefill.department, max_length=120)),
+        input_block("level", "Job level", level, hint="A whole number; higher means more senior."),
+        input_block("manager", "Your manager", manager, optional=True),
+        input_block(
+            "topics_offered",
+            "Topics you can offer (mentors)",
+            _multi("value", prefill.topics, prefill.topics_offered),
+            optional=True,
+        ),
+        input_block(
+            "topics_wanted",
+            "Topics you want to learn (mentees)",
+            _multi("value", prefill.topics, prefill.topics_wanted),
+            optional=True,
+        ),
+        input_block(
+            "perspectives",
+            "Perspectives you bring (optional)",
+            _text("value", prefill.perspectives, multiline=True, max_length=500),
+            optional=True,
+            hint="Self-described, in your own words; only your partner sees this.",
+        ),
+        input_block(
+            "off_limits",
+            "Topics that are off-limits for you",
+            _text("value", prefill.off_limits, multiline=True, max_length=500),
+            optional=True,
+        ),
+        input_block("format", "How would you like to meet?", _radio("value", FORMAT_OPTIONS, prefill.format)),
+        input_block("cadence", "How often?", _radio("value", cadence_options, str(prefill.cadence_days))),
+        input_block(CONSENT, "Confidentiality", consent),
+    ]
+    title = "Your profile" if prefill.already_joined else "Join the programme"
+    return modal(CALLBACK_ID, title, blocks, submit="Save" if prefill.already_joined else "Join")
+
+
+def _value(values: dict[str, Any], block_id: str) -> dict[str, Any]:
+    return values.get(block_id, {}).get("value", {}) or {}
+
+
+def parse_join(state_values: dict[str, Any]) -> JoinForm:
+    """Read view.state.values; anything missing or malformed becomes a value validate_join rejects."""
+    role = (_value(state_values, "role").get("selected_option") or {}).get("value")
+    level_raw = (_value(state_values, "level").get("value") or "").strip()
+    try:
+        level: int | None = int(level_raw)
+    except ValueError:
+        level = None
+    fmt = (_value(state_values, "format").get("selected_option") or {}).get("value")
+    cadence_raw = (_value(state_values, "cadence").get("selected_option") or {}).get("value") or "21"
+    consent = bool(_value(state_values, CONSENT).get("selected_options"))
+    return JoinForm(
+        role=role,
+        department=_value(state_values, "department").get("value") or "",
+        level=level,
+        level_raw=level_raw,
+        manager_user_id=_value(state_values, "manager").get("selected_user"),
+        topics_offered=tuple(
+            o["value"] for o in _value(state_values, "topics_offered").get("selected_options") or []
+        ),
+        topics_wanted=tuple(
+            o["value"] for o in _value(state_values, "topics_wanted").get("selected_options") or []
+        ),
+        perspectives=_value(state_values, "perspectives").get("value") or "",
+        off_limits=_value(state_values, "off_limits").get("value") or "",
+        format=fmt,
+        cadence_days=int(cadence_raw) if cadence_raw.isdigit() else 0,
+        consent=consent,
+    )

@@ -1,0 +1,64 @@
+"""Button clicks and other block actions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+
+from bot import participants
+from bot.services import Services
+from handlers.commands import open_join_modal
+from handlers.home import publish_home
+
+
+def _team_id(body: dict[str, Any]) -> str:
+    return (body.get("team") or {}).get("id") or body["user"]["team_id"]
+
+
+def on_leave_confirm(
+    ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, services: Services
+) -> None:
+    ack()
+    team_id, user_id = _team_id(body), body["user"]["id"]
+    erase = body["actions"][0].get("value") == "erase"
+    if erase:
+        erased = participants.erase(services.db, team_id, user_id)
+        text = (
+            f"You've left the programme and {erased or 0} check-in answers were erased. "
+            "Thank you for taking part."
+        )
+    else:
+        participants.set_status(services.db, team_id, user_id, "left")
+        text = "You've left the programme. Thank you for taking part; `/reverse-mentor join` to come back."
+    respond(text=text, replace_original=True)
+    publish_home(client, services, team_id, user_id)
+
+
+def register(app: App, services: Services) -> None:
+    @app.action("leave_confirm")
+    def leave_confirm(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
+        on_leave_confirm(ack, body, respond, client, services)
+
+    @app.action("leave_cancel")
+    def leave_cancel(ack: Ack, respond: Respond) -> None:
+        ack()
+        respond(text="Glad you're staying.", replace_original=True)
+
+    @app.action("home_join")
+    def home_join(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        open_join_modal(client, services, _team_id(body), body["user"]["id"], body["trigger_id"])
+
+    @app.action("home_pause")
+    def home_pause(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        participants.set_status(services.db, _team_id(body), body["user"]["id"], "paused")
+        publish_home(client, services, _team_id(body), body["user"]["id"])
+
+    @app.action("home_resume")
+    def home_resume(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        participants.set_status(services.db, _team_id(body), body["user"]["id"], "active")
+        publish_home(client, services, _team_id(body), body["user"]["id"])

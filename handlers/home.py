@@ -1,0 +1,15 @@
+"""App Home: publish the tab when it is opened or when something on it changed."""
+
+from __future__ import annotations
+
+from slack_sdk import WebClient
+
+from bot import participants
+from bot.messages.home import home_view
+from bot.services import Services
+
+
+def publish_home(client: WebClient, services: Services, team_id: str, user_id: str) -> None:
+    status = participants.status_of(services.db, team_id, user_id)
+    is_admin = services.admins.is_admin(team_id, user_id)
+    client.views_publish(user_id=user_id, view=home_view(status, is_admin))
