@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.services import Services
-from handlers import actions, commands, events, views
+from handlers import actions, commands, events, org_import, views
 
 
 def register(app: App, services: Services) -> None:
@@ -13,3 +13,4 @@ def register(app: App, services: Services) -> None:
     views.register(app, services)
     actions.register(app, services)
     events.register(app, services)
+    org_import.register(app, services)

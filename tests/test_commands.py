@@ -1,0 +1,63 @@
+"""The /reverse-mentor router: help, status, pause, resume, leave, admin refusals, unknown input."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from storage.models import Participant
+from tests.harness import RunningApp
+from tests.test_join_flow import _wait_for, join
+
+
+def test_unknown_subcommand_answers_with_help_privately(running_app: RunningApp) -> None:
+    body = running_app.driver.command("U0JUNIOR", "frobnicate <!channel>").json()
+    assert body["response_type"] == "ephemeral"
+    text = str(body["blocks"])
+    assert "I don't know `frobnicate`" in text and "/reverse-mentor join" in text
+    assert "<!channel>" not in text
+    assert "For programme admins" not in text
+
+
+def test_empty_command_shows_help_and_admins_see_their_commands(running_app: RunningApp) -> None:
+    body = running_app.driver.command("U0ADMIN", "").json()
+    assert "For programme admins" in str(body["blocks"])
+
+
+def test_admin_subcommands_refuse_non_admins_privately(running_app: RunningApp) -> None:
+    for sub in ("match", "pairs", "digest", "settings", "import-org", "export"):
+        body = running_app.driver.command("U0JUNIOR", sub).json()
+        assert body["response_type"] == "ephemeral"
+        assert "for programme admins" in body["text"], sub
+
+
+def test_status_before_and_after_joining(running_app: RunningApp) -> None:
+    assert "haven't joined" in str(running_app.driver.command("U0JUNIOR", "status").json()["blocks"])
+    join(running_app, "U0JUNIOR")
+    text = str(running_app.driver.command("U0JUNIOR", "status").json()["blocks"])
+    assert "mentor" in text and "not matched yet" in text
+
+
+def test_pause_and_resume_change_the_status_and_say_so(running_app: RunningApp) -> None:
+    assert "haven't joined" in running_app.driver.command("U0JUNIOR", "pause").json()["text"]
+    join(running_app, "U0JUNIOR")
+    assert "Paused" in running_app.driver.command("U0JUNIOR", "pause").json()["text"]
+    assert "already paused" in running_app.driver.command("U0JUNIOR", "pause").json()["text"]
+    with running_app.db.unit_of_work() as session:
+        assert session.scalars(select(Participant.status)).one() == "paused"
+    assert "Welcome back" in running_app.driver.command("U0JUNIOR", "resume").json()["text"]
+
+
+def test_leave_asks_to_confirm_then_erases_answers_on_request(running_app: RunningApp) -> None:
+    join(running_app, "U0JUNIOR")
+    body = running_app.driver.command("U0JUNIOR", "leave").json()
+    actions = [b for b in body["blocks"] if b["type"] == "actions"][0]["elements"]
+    assert {a["value"] for a in actions} == {"keep", "erase", "stay"}
+    assert all("confirm" in a for a in actions if a["action_id"] == "leave_confirm")
+    with running_app.db.unit_of_work() as session:
+        assert session.scalars(select(Participant.status)).one() == "active"  # nothing happens before confirming
+    running_app.driver.click("U0JUNIOR", "leave_confirm", "erase", block_id="leave")
+    _wait_for(lambda: running_app.slack.calls_to("views.publish"))
+    with running_app.db.unit_of_work() as session:
+        assert session.scalars(select(Participant.status)).one() == "left"
+    replies = _wait_for(lambda: running_app.slack.response_url_posts)
+    assert "erased" in replies[-1]["body"]["text"] if "body" in replies[-1] else "erased" in str(replies[-1])

@@ -1,0 +1,173 @@
+"""Opting in through real signed requests: /reverse-mentor join -> views.open -> view_submission -> stored."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from sqlalchemy import func, select
+
+from storage.models import Participant, Person
+from tests.harness import RunningApp
+
+
+def _wait_for(predicate: Any, timeout: float = 5.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = predicate()
+        if result:
+            return result
+        time.sleep(0.02)
+    raise AssertionError("condition not met in time")
+
+
+def join_values(
+    role: str = "mentor",
+    department: str = "Customer Service",
+    level: str = "2",
+    manager: str | None = None,
+    offered: tuple[str, ...] = ("Data and AI tools", "Workplace culture"),
+    wanted: tuple[str, ...] = (),
+    consent: bool = True,
+    perspectives: str = "",
+) -> dict[str, Any]:
+    def opts(values: tuple[str, ...]) -> list[dict[str, Any]]:
+        return [{"text": {"type": "plain_text", "text": v}, "value": v} for v in values]
+
+    return {
+        "role": {"value": {"type": "radio_buttons", "selected_option": {"value": role}}},
+        "department": {"value": {"type": "plain_text_input", "value": department}},
+        "level": {"value": {"type": "number_input", "value": level}},
+        "manager": {"value": {"type": "users_select", "selected_user": manager}},
+        "topics_offered": {"value": {"type": "multi_static_select", "selected_options": opts(offered)}},
+        "topics_wanted": {"value": {"type": "multi_static_select", "selected_options": opts(wanted)}},
+        "perspectives": {"value": {"type": "plain_text_input", "value": perspectives}},
+        "off_limits": {"value": {"type": "plain_text_input", "value": None}},
+        "format": {"value": {"type": "radio_buttons", "selected_option": {"value": "video"}}},
+        "cadence": {"value": {"type": "radio_buttons", "selected_option": {"value": "21"}}},
+        "consent": {"value": {"type": "checkboxes", "selected_options": [{"value": "yes"}] if consent else []}},
+    }
+
+
+def open_join_modal(app: RunningApp, user_id: str) -> dict[str, Any]:
+    before = len(app.slack.calls_to("views.open"))
+    reply = app.driver.command(user_id, "join")
+    assert reply.status == 200
+    calls = _wait_for(lambda: app.slack.calls_to("views.open")[before:])
+    return calls[0].params["view"]
+
+
+def join(app: RunningApp, user_id: str, **values: Any) -> Any:
+    view = open_join_modal(app, user_id)
+    return app.driver.submit_view(user_id, view, join_values(**values))
+
+
+def test_join_command_opens_the_modal_well_within_three_seconds(running_app: RunningApp) -> None:
+    started = time.time()
+    reply = running_app.driver.command("U0JUNIOR", "join")
+    assert reply.status == 200
+    assert reply.seconds < 1.0  # the ack itself
+    call = _wait_for(lambda: running_app.slack.calls_to("views.open"))[0]
+    assert call.time - started < 3.0  # the stand-in stamps calls with wall-clock time
+    view = call.params["view"]
+    assert view["callback_id"] == "join_modal"
+    block_ids = [b.get("block_id") for b in view["blocks"]]
+    for required in ("role", "department", "level", "manager", "topics_offered", "topics_wanted", "consent"):
+        assert required in block_ids
+    # users.info prefilled the greeting with the person's Slack name
+    assert "Jo Junior" in view["blocks"][0]["text"]["text"]
+
+
+def test_submitting_the_modal_stores_the_participant_and_joining_again_updates(running_app: RunningApp) -> None:
+    reply = join(running_app, "U0JUNIOR", manager="U0BOSS")
+    assert reply.status == 200 and reply.body == ""
+    reply = join(running_app, "U0JUNIOR", department="Finance", manager="U0BOSS")
+    assert reply.status == 200
+    with running_app.db.unit_of_work() as session:
+        assert session.scalar(select(func.count()).select_from(Participant)) == 1
+        participant = session.scalars(select(Participant)).one()
+        person = participant.person
+        assert (participant.role, person.department, person.level) == ("mentor", "Finance", 2)
+        assert participant.topics_offered == ["Data and AI tools", "Workplace culture"]
+        assert person.tz == "Europe/London"
+        assert person.manager is not None and person.manager.slack_user_id == "U0BOSS"
+    welcome = _wait_for(lambda: running_app.slack.messages("U0JUNIOR") or running_app.slack.calls_to("chat.postMessage"))
+    assert welcome
+
+
+def test_the_modal_reopens_prefilled_with_the_previous_answers(running_app: RunningApp) -> None:
+    join(running_app, "U0JUNIOR", manager="U0BOSS")
+    view = open_join_modal(running_app, "U0JUNIOR")
+    blocks = {b.get("block_id"): b for b in view["blocks"]}
+    assert blocks["department"]["element"]["initial_value"] == "Customer Service"
+    assert blocks["level"]["element"]["initial_value"] == "2"
+    assert blocks["manager"]["element"]["initial_user"] == "U0BOSS"
+    assert blocks["role"]["element"]["initial_option"]["value"] == "mentor"
+
+
+def test_missing_consent_and_naming_yourself_as_manager_are_inline_errors(running_app: RunningApp) -> None:
+    view = open_join_modal(running_app, "U0JUNIOR")
+    reply = running_app.driver.submit_view("U0JUNIOR", view, join_values(consent=False, manager="U0JUNIOR"))
+    body = reply.json()
+    assert body["response_action"] == "errors"
+    assert set(body["errors"]) == {"consent", "manager"}
+    with running_app.db.unit_of_work() as session:
+        assert session.scalar(select(func.count()).select_from(Participant)) == 0
+
+
+def test_over_long_text_and_a_non_number_level_are_inline_errors(running_app: RunningApp) -> None:
+    view = open_join_modal(running_app, "U0JUNIOR")
+    reply = running_app.driver.submit_view("U0JUNIOR", view, join_values(level="two", perspectives="x" * 501))
+    errors = reply.json()["errors"]
+    assert set(errors) == {"level", "perspectives"}
+    assert "500" in errors["perspectives"]
+
+
+def test_a_manager_who_reports_to_you_is_refused(running_app: RunningApp) -> None:
+    join(running_app, "U0JUNIOR", manager="U0BOSS")
+    view = open_join_modal(running_app, "U0BOSS")
+    reply = running_app.driver.submit_view(
+        "U0BOSS", view, join_values(role="mentee", level="6", manager="U0JUNIOR", offered=(), wanted=("Lived experience",))
+    )
+    assert "reports to you" in reply.json()["errors"]["manager"]
+
+
+def test_a_mentor_at_or_above_the_typical_mentee_level_is_asked_to_check(running_app: RunningApp) -> None:
+    for user, level in (("U0SENIOR", "6"), ("U0BOSS", "7"), ("U0ADMIN", "6")):
+        reply = join(running_app, user, role="mentee", level=level, offered=(), wanted=("Lived experience",))
+        assert reply.body == "", reply.body
+    view = open_join_modal(running_app, "U0JUNIOR")
+    reply = running_app.driver.submit_view("U0JUNIOR", view, join_values(level="6"))
+    assert "Did you mean to join as a mentee" in reply.json()["errors"]["level"]
+
+
+def test_a_mentor_must_offer_a_topic_and_a_mentee_must_want_one(running_app: RunningApp) -> None:
+    view = open_join_modal(running_app, "U0JUNIOR")
+    reply = running_app.driver.submit_view("U0JUNIOR", view, join_values(offered=()))
+    assert set(reply.json()["errors"]) == {"topics_offered"}
+
+
+def test_app_home_shows_the_participants_status_and_an_edit_button(running_app: RunningApp) -> None:
+    join(running_app, "U0JUNIOR")
+    before = len(running_app.slack.calls_to("views.publish"))
+    reply = running_app.driver.home_opened("U0JUNIOR")
+    assert reply.status == 200
+    call = _wait_for(lambda: running_app.slack.calls_to("views.publish")[before:])[-1]
+    assert call.params["user_id"] == "U0JUNIOR"
+    text = str(call.params["view"])
+    assert "Mentor" in text and "active" in text and "home_join" in text
+    assert "Programme admin" not in text
+
+
+def test_app_home_for_an_admin_has_the_admin_section(running_app: RunningApp) -> None:
+    running_app.driver.home_opened("U0ADMIN")
+    call = _wait_for(lambda: running_app.slack.calls_to("views.publish"))[-1]
+    assert "Programme admin" in str(call.params["view"])
+    assert "Join the programme" in str(call.params["view"])
+
+
+def test_people_are_scoped_by_team(running_app: RunningApp) -> None:
+    join(running_app, "U0JUNIOR")
+    with running_app.db.unit_of_work() as session:
+        teams = set(session.scalars(select(Person.team_id)))
+    assert teams == {running_app.driver.team_id}
