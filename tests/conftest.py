@@ -71,7 +71,7 @@ def postgres_db(postgres_database: Database) -> Database:
     return postgres_database
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", "postgres"])
 def db(request: pytest.FixtureRequest) -> Database:
     """A migrated, empty database: every storage test runs on both."""
     return request.getfixturevalue(f"{request.param}_db")
