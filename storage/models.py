@@ -45,7 +45,7 @@ SIDES = ("senior", "junior")
 CHECKIN_OUTCOMES = ("held", "i_cancelled", "they_cancelled", "rescheduled")
 TWO_WAY_ANSWERS = ("yes", "partly", "no")
 NUDGE_KINDS = ("senior_cancelling", "escalation", "stale_pair", "checkin_reminder", "session_reminder")
-OUTBOX_STATUSES = ("pending", "sent", "failed")
+OUTBOX_STATUSES = ("pending", "sending", "sent", "failed")
 MATCH_RUN_STATUSES = ("proposed", "approved", "discarded")
 
 
@@ -365,6 +365,7 @@ class OutboxMessage(Base):
     attempts: Mapped[int] = mapped_column(default=0)
     not_before: Mapped[datetime] = mapped_column(default=utcnow)
     last_error: Mapped[str | None] = mapped_column(Text)
+    claimed_at: Mapped[datetime | None] = mapped_column()
     result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column()

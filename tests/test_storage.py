@@ -139,3 +139,13 @@ def test_a_person_cannot_be_their_own_manager(db: Database) -> None:
         session.add(person)
     with pytest.raises(IntegrityError), db.unit_of_work() as session:
         session.get(Person, person.id).manager_id = person.id
+
+
+def test_the_migration_creates_exactly_the_models_schema(db: Database) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from storage.models import Base
+
+    with db.engine.connect() as connection:
+        assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
