@@ -15,14 +15,10 @@ from handlers import register
 from storage.db import Database
 
 
-def build_services(
-    settings: Settings, db: Database | None = None, client: WebClient | None = None
-) -> Services:
+def build_services(settings: Settings, db: Database | None = None, client: WebClient | None = None) -> Services:
     db = db or Database(settings.database_url)
     client = client or make_client(settings.bot_token, settings.api_url)
-    return Services(
-        settings=settings, db=db, client=client, admins=AdminDirectory(db, settings.admin_user_ids, client)
-    )
+    return Services(settings=settings, db=db, client=client, admins=AdminDirectory(db, settings.admin_user_ids, client))
 
 
 def build_app(settings: Settings, services: Services | None = None) -> App:

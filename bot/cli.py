@@ -16,9 +16,7 @@ EXIT_CONFIG = 2
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="reverse-mentor", description="Run a reverse mentoring programme in Slack."
-    )
+    parser = argparse.ArgumentParser(prog="reverse-mentor", description="Run a reverse mentoring programme in Slack.")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("serve", help="run the bot (Socket Mode with SLACK_APP_TOKEN, else HTTP on PORT)")
     sub.add_parser("start", help="serve when Slack tokens are configured, otherwise explain what is missing")

@@ -104,18 +104,14 @@ def _admins(env: Mapping[str, str]) -> tuple[str, ...]:
     ids = tuple(part.strip() for part in raw.split(",") if part.strip())
     bad = [i for i in ids if not _USER_ID.match(i)]
     if bad:
-        raise ConfigError(
-            f"ADMIN_USER_IDS must be comma-separated Slack user ids like U012AB3CD, not {', '.join(bad)}"
-        )
+        raise ConfigError(f"ADMIN_USER_IDS must be comma-separated Slack user ids like U012AB3CD, not {', '.join(bad)}")
     return ids
 
 
 def _channel(env: Mapping[str, str]) -> str | None:
     raw = _optional(env, "DIGEST_CHANNEL")
     if raw is not None and not _CHANNEL_ID.match(raw):
-        raise ConfigError(
-            f"DIGEST_CHANNEL must be a channel id like C012AB3CD (channel details > About), not {raw!r}"
-        )
+        raise ConfigError(f"DIGEST_CHANNEL must be a channel id like C012AB3CD (channel details > About), not {raw!r}")
     return raw
 
 

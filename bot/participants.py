@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import statistics
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy.orm import Session
 
 from storage.db import Database
-from storage.models import Participant, Person, utcnow
+from storage.models import Pair, Participant, Person, utcnow
 from storage.queries import participants as participant_queries
 from storage.queries import people as people_queries
-from storage.queries.pairs import active_partner_user_ids
+from storage.queries.pairs import active_pairs_of, active_partner_user_ids, ground_rules_for, next_session_at
 from storage.queries.programmes import current_programme
 
 TEXT_LIMIT = 500
@@ -99,9 +100,7 @@ def validate_join(db: Database, team_id: str, user_id: str, form: JoinForm) -> d
     if form.level is None or form.level not in LEVELS:
         errors["level"] = f"Enter your job level as a whole number from {LEVELS.start} to {LEVELS.stop - 1}."
     if form.manager_user_id == user_id:
-        errors["manager"] = (
-            "You can't be your own manager: choose the person you report to, or leave it empty."
-        )
+        errors["manager"] = "You can't be your own manager: choose the person you report to, or leave it empty."
     for block_id, text in (("perspectives", form.perspectives), ("off_limits", form.off_limits)):
         if len(text) > TEXT_LIMIT:
             errors[block_id] = f"Keep this under {TEXT_LIMIT} characters (it is {len(text)})."
@@ -119,9 +118,7 @@ def validate_join(db: Database, team_id: str, user_id: str, form: JoinForm) -> d
         return errors
     with db.unit_of_work() as session:
         if form.manager_user_id and _manages(session, team_id, user_id, form.manager_user_id):
-            errors["manager"] = (
-                "That person reports to you (directly or further down): choose your own manager."
-            )
+            errors["manager"] = "That person reports to you (directly or further down): choose your own manager."
         programme = current_programme(session, team_id)
         errors.update(_level_sanity(session, programme.id, form))
     return errors
@@ -222,6 +219,17 @@ def save_join(db: Database, team_id: str, user_id: str, form: JoinForm) -> tuple
 
 
 @dataclass(frozen=True)
+class PairView:
+    """What a participant sees of one of their pairs."""
+
+    pair_id: int
+    partner_user_id: str
+    rules: dict[str, str]
+    rules_agreed: bool
+    next_session: datetime | None
+
+
+@dataclass(frozen=True)
 class ParticipantStatus:
     joined: bool
     role: str | None = None
@@ -231,6 +239,7 @@ class ParticipantStatus:
     topics_wanted: tuple[str, ...] = ()
     partner_user_id: str | None = None
     programme_name: str = ""
+    pairs: tuple[PairView, ...] = ()
 
 
 def status_of(db: Database, team_id: str, user_id: str) -> ParticipantStatus:
@@ -240,6 +249,7 @@ def status_of(db: Database, team_id: str, user_id: str) -> ParticipantStatus:
         if participant is None:
             return ParticipantStatus(joined=False, programme_name=programme.name)
         partners = active_partner_user_ids(session, participant.id)
+        pairs = tuple(_pair_view(session, pair, participant.id) for pair in active_pairs_of(session, participant.id))
         return ParticipantStatus(
             joined=True,
             role=participant.role,
@@ -249,7 +259,28 @@ def status_of(db: Database, team_id: str, user_id: str) -> ParticipantStatus:
             topics_wanted=tuple(participant.topics_wanted),
             partner_user_id=partners[0] if partners else None,
             programme_name=programme.name,
+            pairs=pairs,
         )
+
+
+def _pair_view(session: Session, pair: Pair, participant_id: int) -> PairView:
+    partner = pair.mentee if pair.mentor_id == participant_id else pair.mentor
+    rules = ground_rules_for(session, pair.id)
+    fields = (
+        {
+            name: getattr(rules, name)
+            for name in ("topics", "off_limits", "meeting_place", "frequency", "confidentiality")
+        }
+        if rules
+        else {}
+    )
+    return PairView(
+        pair_id=pair.id,
+        partner_user_id=partner.person.slack_user_id,
+        rules=fields,
+        rules_agreed=bool(rules and rules.agreed_at),
+        next_session=next_session_at(session, pair.id, utcnow()),
+    )
 
 
 def set_status(db: Database, team_id: str, user_id: str, status: str) -> str | None:

@@ -21,10 +21,7 @@ def fetch_profile(client: WebClient, user_id: str) -> SlackProfile:
         return SlackProfile()
     profile = user.get("profile") or {}
     return SlackProfile(
-        name=user.get("real_name")
-        or profile.get("real_name")
-        or profile.get("display_name")
-        or user.get("name"),
+        name=user.get("real_name") or profile.get("real_name") or profile.get("display_name") or user.get("name"),
         tz=user.get("tz"),
         tz_offset_seconds=int(user.get("tz_offset") or 0),
         email=profile.get("email"),

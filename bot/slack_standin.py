@@ -71,9 +71,7 @@ log = logging.getLogger(__name__)
 DATA_DIR = Path(__file__).with_name("data")
 
 # Form fields that Slack accepts as JSON-encoded strings; decoded so params look the same either way.
-_JSON_STRING_FIELDS = frozenset(
-    {"blocks", "attachments", "view", "files", "metadata", "user_auth_blocks", "outputs"}
-)
+_JSON_STRING_FIELDS = frozenset({"blocks", "attachments", "view", "files", "metadata", "user_auth_blocks", "outputs"})
 _TRIGGER_RE = re.compile(r"^\d+\.\d+\.\w+$")
 _MAX_MESSAGE_BLOCKS = 50
 _MAX_VIEW_BLOCKS = 100
@@ -335,9 +333,7 @@ class SlackStandIn:
         with self._lock:
             self._usergroups[usergroup_id] = list(user_ids)
 
-    def add_channel(
-        self, channel_id: str, name: str | None = None, *, is_private: bool = False
-    ) -> dict[str, Any]:
+    def add_channel(self, channel_id: str, name: str | None = None, *, is_private: bool = False) -> dict[str, Any]:
         """Make a public or private channel known (``conversations.info``, ``strict`` channel checks)."""
         channel = load_example("conversations.info.ok.example.json")["channel"]
         name = name or channel_id.lower()
@@ -539,11 +535,7 @@ class SlackStandIn:
         return value
 
     def _known_channel(self, channel: str) -> bool:
-        return (
-            channel in self._channels
-            or channel in self._users
-            or any(key[0] == channel for key in self._current)
-        )
+        return channel in self._channels or channel in self._users or any(key[0] == channel for key in self._current)
 
     def _resolve_channel(self, channel: Any) -> str:
         if not channel:
@@ -724,17 +716,14 @@ class SlackStandIn:
                 errors.append("[ERROR] missing required field: title [json-pointer:/view/title]")
             elif len(title["text"]) > _MAX_MODAL_TITLE:
                 errors.append(
-                    f"[ERROR] must be less than {_MAX_MODAL_TITLE + 1} characters "
-                    "[json-pointer:/view/title/text]"
+                    f"[ERROR] must be less than {_MAX_MODAL_TITLE + 1} characters [json-pointer:/view/title/text]"
                 )
         blocks = view.get("blocks")
         if not isinstance(blocks, list):
             errors.append("[ERROR] missing required field: blocks [json-pointer:/view/blocks]")
         else:
             if len(blocks) > _MAX_VIEW_BLOCKS:
-                errors.append(
-                    f"[ERROR] no more than {_MAX_VIEW_BLOCKS} items allowed [json-pointer:/view/blocks]"
-                )
+                errors.append(f"[ERROR] no more than {_MAX_VIEW_BLOCKS} items allowed [json-pointer:/view/blocks]")
             errors += self._block_text_errors(blocks, "/view/blocks")
         if len(str(view.get("private_metadata") or "")) > _MAX_PRIVATE_METADATA:
             errors.append(
@@ -980,9 +969,7 @@ class SlackStandIn:
             {
                 "members": [self._user_json(u) for u in page],
                 "cache_ts": int(self.clock()),
-                "response_metadata": {
-                    "next_cursor": self._cursor_for(users[end].id) if end < len(users) else ""
-                },
+                "response_metadata": {"next_cursor": self._cursor_for(users[end].id) if end < len(users) else ""},
             }
         )
         return out
@@ -1026,9 +1013,7 @@ class SlackStandIn:
         return {"ok": True, "view": copy.deepcopy(rendered)}
 
     def _views_update(self, p: dict[str, Any]) -> dict[str, Any]:
-        view = self._check_view(
-            p.get("view"), home=isinstance(p.get("view"), dict) and p["view"].get("type") == "home"
-        )
+        view = self._check_view(p.get("view"), home=isinstance(p.get("view"), dict) and p["view"].get("type") == "home")
         view_id = p.get("view_id")
         external_id = p.get("external_id")
         if not view_id and not external_id:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.services import Services
-from handlers import actions, commands, events, org_import, views
+from handlers import actions, commands, events, matching, org_import, pairs, views
 
 
 def register(app: App, services: Services) -> None:
@@ -14,3 +14,5 @@ def register(app: App, services: Services) -> None:
     actions.register(app, services)
     events.register(app, services)
     org_import.register(app, services)
+    matching.register(app, services)
+    pairs.register(app, services)

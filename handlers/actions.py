@@ -17,18 +17,13 @@ def _team_id(body: dict[str, Any]) -> str:
     return (body.get("team") or {}).get("id") or body["user"]["team_id"]
 
 
-def on_leave_confirm(
-    ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, services: Services
-) -> None:
+def on_leave_confirm(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, services: Services) -> None:
     ack()
     team_id, user_id = _team_id(body), body["user"]["id"]
     erase = body["actions"][0].get("value") == "erase"
     if erase:
         erased = participants.erase(services.db, team_id, user_id)
-        text = (
-            f"You've left the programme and {erased or 0} check-in answers were erased. "
-            "Thank you for taking part."
-        )
+        text = f"You've left the programme and {erased or 0} check-in answers were erased. Thank you for taking part."
     else:
         participants.set_status(services.db, team_id, user_id, "left")
         text = "You've left the programme. Thank you for taking part; `/reverse-mentor join` to come back."

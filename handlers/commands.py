@@ -24,9 +24,7 @@ def _say(ack: Ack, text: str) -> None:
     ack(response_type="ephemeral", text=text)
 
 
-def open_join_modal(
-    client: WebClient, services: Services, team_id: str, user_id: str, trigger_id: str
-) -> None:
+def open_join_modal(client: WebClient, services: Services, team_id: str, user_id: str, trigger_id: str) -> None:
     profile = fetch_profile(client, user_id)
     prefill = participants.prefill_for(services.db, team_id, user_id, profile)
     client.views_open(trigger_id=trigger_id, view=join_modal(prefill))
@@ -63,9 +61,7 @@ def _leave(ack: Ack, command: dict[str, Any], client: WebClient, services: Servi
     ack(**help_messages.ephemeral(help_messages.leave_confirm_blocks(), "Leave the programme?"))
 
 
-def _help(
-    ack: Ack, command: dict[str, Any], client: WebClient, services: Services, unknown: str | None = None
-) -> None:
+def _help(ack: Ack, command: dict[str, Any], client: WebClient, services: Services, unknown: str | None = None) -> None:
     is_admin = services.admins.is_admin(command["team_id"], command["user_id"])
     ack(**help_messages.ephemeral(help_messages.help_blocks(is_admin, unknown), "Reverse mentoring help"))
 

@@ -44,7 +44,9 @@ class SlackDriver:
     def post(self, body: str, content_type: str, headers: dict[str, str] | None = None) -> Reply:
         all_headers = signed_headers(self.secret, body, content_type=content_type)
         all_headers.update(headers or {})
-        request = urllib.request.Request(self.events_url, data=body.encode(), headers=all_headers, method="POST")
+        request = urllib.request.Request(
+            self.events_url, data=body.encode(), headers=all_headers, method="POST"
+        )
         started = time.perf_counter()
         try:
             with urllib.request.urlopen(request, timeout=10) as response:
@@ -53,7 +55,9 @@ class SlackDriver:
             return Reply(error.code, error.read().decode(), time.perf_counter() - started)
 
     def command(self, user_id: str, text: str, channel_id: str = "C0PROGRAM") -> Reply:
-        fields = dict(urllib.parse.parse_qsl((INBOUND / "slash_command.bolt-python-test.form.txt").read_text()))
+        fields = dict(
+            urllib.parse.parse_qsl((INBOUND / "slash_command.bolt-python-test.form.txt").read_text())
+        )
         fields.pop("enterprise_id", None)
         fields.pop("enterprise_name", None)
         fields.update(
@@ -71,7 +75,12 @@ class SlackDriver:
     def submit_view(self, user_id: str, view: dict[str, Any], values: dict[str, Any]) -> Reply:
         payload = _capture("view_submission.plain_text_input.real-capture.heybot.json")
         payload["team"] = {"id": self.team_id, "domain": "example"}
-        payload["user"] = {"id": user_id, "username": user_id.lower(), "name": user_id.lower(), "team_id": self.team_id}
+        payload["user"] = {
+            "id": user_id,
+            "username": user_id.lower(),
+            "name": user_id.lower(),
+            "team_id": self.team_id,
+        }
         payload["trigger_id"] = self.trigger_source.new_trigger_id()
         submitted = copy.deepcopy(view)
         submitted.setdefault("id", "V0SUBMIT")
@@ -95,11 +104,20 @@ class SlackDriver:
     ) -> Reply:
         payload = _capture("block_actions.button.DM.real-capture.heybot.json")
         payload["team"] = {"id": self.team_id, "domain": "example"}
-        payload["user"] = {"id": user_id, "username": user_id.lower(), "name": user_id.lower(), "team_id": self.team_id}
+        payload["user"] = {
+            "id": user_id,
+            "username": user_id.lower(),
+            "name": user_id.lower(),
+            "team_id": self.team_id,
+        }
         payload["trigger_id"] = self.trigger_source.new_trigger_id()
         payload["response_url"] = self.trigger_source.response_url(f"act-{user_id}")
         payload["channel"] = {"id": channel_id, "name": "directmessage"}
-        payload["container"] = {"type": container_type, "message_ts": "1600857119.015400", "channel_id": channel_id}
+        payload["container"] = {
+            "type": container_type,
+            "message_ts": "1600857119.015400",
+            "channel_id": channel_id,
+        }
         if container_type == "view":
             payload["container"] = {"type": "view", "view_id": "V0HOME"}
             payload.pop("message", None)

@@ -45,7 +45,9 @@ def join_values(
         "off_limits": {"value": {"type": "plain_text_input", "value": None}},
         "format": {"value": {"type": "radio_buttons", "selected_option": {"value": "video"}}},
         "cadence": {"value": {"type": "radio_buttons", "selected_option": {"value": "21"}}},
-        "consent": {"value": {"type": "checkboxes", "selected_options": [{"value": "yes"}] if consent else []}},
+        "consent": {
+            "value": {"type": "checkboxes", "selected_options": [{"value": "yes"}] if consent else []}
+        },
     }
 
 
@@ -78,7 +80,9 @@ def test_join_command_opens_the_modal_well_within_three_seconds(running_app: Run
     assert "Jo Junior" in view["blocks"][0]["text"]["text"]
 
 
-def test_submitting_the_modal_stores_the_participant_and_joining_again_updates(running_app: RunningApp) -> None:
+def test_submitting_the_modal_stores_the_participant_and_joining_again_updates(
+    running_app: RunningApp,
+) -> None:
     reply = join(running_app, "U0JUNIOR", manager="U0BOSS")
     assert reply.status == 200 and reply.body == ""
     reply = join(running_app, "U0JUNIOR", department="Finance", manager="U0BOSS")
@@ -91,7 +95,9 @@ def test_submitting_the_modal_stores_the_participant_and_joining_again_updates(r
         assert participant.topics_offered == ["Data and AI tools", "Workplace culture"]
         assert person.tz == "Europe/London"
         assert person.manager is not None and person.manager.slack_user_id == "U0BOSS"
-    welcome = _wait_for(lambda: running_app.slack.messages("U0JUNIOR") or running_app.slack.calls_to("chat.postMessage"))
+    welcome = _wait_for(
+        lambda: running_app.slack.messages("U0JUNIOR") or running_app.slack.calls_to("chat.postMessage")
+    )
     assert welcome
 
 
@@ -127,7 +133,9 @@ def test_a_manager_who_reports_to_you_is_refused(running_app: RunningApp) -> Non
     join(running_app, "U0JUNIOR", manager="U0BOSS")
     view = open_join_modal(running_app, "U0BOSS")
     reply = running_app.driver.submit_view(
-        "U0BOSS", view, join_values(role="mentee", level="6", manager="U0JUNIOR", offered=(), wanted=("Lived experience",))
+        "U0BOSS",
+        view,
+        join_values(role="mentee", level="6", manager="U0JUNIOR", offered=(), wanted=("Lived experience",)),
     )
     assert "reports to you" in reply.json()["errors"]["manager"]
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from bot.escaping import escape
 from bot.messages.blocks import Block, actions, button, context, divider, header, section
 from bot.messages.help import COMMAND
-from bot.participants import ParticipantStatus
+from bot.messages.intro import RULE_LABELS
+from bot.participants import PairView, ParticipantStatus
 
 
 def _participant_blocks(status: ParticipantStatus) -> list[Block]:
@@ -29,6 +31,23 @@ def _participant_blocks(status: ParticipantStatus) -> list[Block]:
             f"*Topics:* {escape(', '.join(topics)) or 'none chosen'}"
         ),
         actions(button("Edit my profile", "home_join"), pause),
+        *[block for pair in status.pairs for block in _pair_blocks(pair)],
+    ]
+
+
+def _pair_blocks(pair: PairView) -> list[Block]:
+    rules = "\n".join(f"*{label}:* {escape(pair.rules.get(name, ''))}" for name, label in RULE_LABELS.items())
+    state = "agreed by you both" if pair.rules_agreed else "not agreed yet (see your group DM)"
+    when = (
+        f"<!date^{int(pair.next_session.timestamp())}^{{date_long_pretty}} at {{time}}|{pair.next_session.isoformat()}>"
+        if pair.next_session
+        else "none scheduled"
+    )
+    return [
+        divider(),
+        section(f"*Your pair with <@{pair.partner_user_id}>*\nNext session: {when}"),
+        section(f"*Ground rules* ({state})\n{rules}" if pair.rules else "*Ground rules:* none yet"),
+        actions(button("Schedule a session", "session_schedule_open", json.dumps({"pair": pair.pair_id}))),
     ]
 
 

@@ -45,9 +45,7 @@ def _multi(action_id: str, topics: tuple[str, ...], initial: tuple[str, ...]) ->
     return element
 
 
-def _text(
-    action_id: str, initial: str, multiline: bool = False, max_length: int | None = None
-) -> dict[str, Any]:
+def _text(action_id: str, initial: str, multiline: bool = False, max_length: int | None = None) -> dict[str, Any]:
     element: dict[str, Any] = {"type": "plain_text_input", "action_id": action_id, "multiline": multiline}
     if initial:
         element["initial_value"] = initial
@@ -83,13 +81,9 @@ def join_modal(prefill: JoinPrefill) -> dict[str, Any]:
     if prefill.consent:
         consent["initial_options"] = [consent_option]
     greeting = f"Hi {prefill.name}! " if prefill.name else ""
-    intro = (
-        "You're updating your profile." if prefill.already_joined else "Tell us a little about you to join."
-    )
+    intro = "You're updating your profile." if prefill.already_joined else "Tell us a little about you to join."
     blocks = [
-        section(
-            f"{greeting}{intro} Reverse mentoring pairs a junior mentor with a senior leader who listens."
-        ),
+        section(f"{greeting}{intro} Reverse mentoring pairs a junior mentor with a senior leader who listens."),
         input_block("role", "I join as", _radio("value", ROLE_OPTIONS, prefill.role)),
         input_block("department", "Department", _text("value", prefill.department, max_length=120)),
         input_block("level", "Job level", level, hint="A whole number; higher means more senior."),
@@ -148,12 +142,8 @@ def parse_join(state_values: dict[str, Any]) -> JoinForm:
         level=level,
         level_raw=level_raw,
         manager_user_id=_value(state_values, "manager").get("selected_user"),
-        topics_offered=tuple(
-            o["value"] for o in _value(state_values, "topics_offered").get("selected_options") or []
-        ),
-        topics_wanted=tuple(
-            o["value"] for o in _value(state_values, "topics_wanted").get("selected_options") or []
-        ),
+        topics_offered=tuple(o["value"] for o in _value(state_values, "topics_offered").get("selected_options") or []),
+        topics_wanted=tuple(o["value"] for o in _value(state_values, "topics_wanted").get("selected_options") or []),
         perspectives=_value(state_values, "perspectives").get("value") or "",
         off_limits=_value(state_values, "off_limits").get("value") or "",
         format=fmt,

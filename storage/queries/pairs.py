@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import or_, select
-from sqlalchemy.orm import Session, aliased
+from datetime import datetime
 
-from storage.models import Pair, Participant, Person
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session, aliased, joinedload
+
+from storage.models import GroundRules, MentoringSession, Pair, Participant, Person
 
 
 def active_partner_user_ids(session: Session, participant_id: int) -> list[str]:
@@ -26,3 +28,42 @@ def active_partner_user_ids(session: Session, participant_id: int) -> list[str]:
         .order_by(Pair.id)
     )
     return [r[0] for r in rows]
+
+
+def pair_with_people(session: Session, team_id: str, pair_id: int) -> Pair | None:
+    return session.scalars(
+        select(Pair)
+        .options(
+            joinedload(Pair.mentor).joinedload(Participant.person),
+            joinedload(Pair.mentee).joinedload(Participant.person),
+        )
+        .where(Pair.id == pair_id, Pair.team_id == team_id)
+    ).first()
+
+
+def ground_rules_for(session: Session, pair_id: int) -> GroundRules | None:
+    return session.scalars(select(GroundRules).where(GroundRules.pair_id == pair_id)).first()
+
+
+def active_pairs_of(session: Session, participant_id: int) -> list[Pair]:
+    return list(
+        session.scalars(
+            select(Pair)
+            .options(
+                joinedload(Pair.mentor).joinedload(Participant.person),
+                joinedload(Pair.mentee).joinedload(Participant.person),
+            )
+            .where(Pair.status == "active", or_(Pair.mentor_id == participant_id, Pair.mentee_id == participant_id))
+            .order_by(Pair.id)
+        ).unique()
+    )
+
+
+def next_session_at(session: Session, pair_id: int, now: datetime) -> datetime | None:
+    return session.scalar(
+        select(func.min(MentoringSession.scheduled_at)).where(
+            MentoringSession.pair_id == pair_id,
+            MentoringSession.state == "scheduled",
+            MentoringSession.scheduled_at > now,
+        )
+    )

@@ -12,9 +12,7 @@ from storage.models import CheckIn, Participant, Person
 
 def participant_for(session: Session, programme_id: int, person_id: int) -> Participant | None:
     return session.scalars(
-        select(Participant).where(
-            Participant.programme_id == programme_id, Participant.person_id == person_id
-        )
+        select(Participant).where(Participant.programme_id == programme_id, Participant.person_id == person_id)
     ).first()
 
 

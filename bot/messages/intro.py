@@ -1,0 +1,169 @@
+"""The pair's group DM: the intro, the ground rules to agree, and the modals to edit them and schedule."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from bot.escaping import escape
+from bot.messages.blocks import (
+    Block,
+    actions,
+    button,
+    context,
+    divider,
+    header,
+    input_block,
+    modal,
+    section,
+)
+
+if TYPE_CHECKING:
+    from storage.models import GroundRules, Pair, Participant
+
+FORMAT_WORDS = {"in_person": "prefers in person", "video": "prefers video", "either": "happy either way"}
+RULE_LABELS = {
+    "topics": "Topics we'll explore",
+    "off_limits": "Off-limits",
+    "meeting_place": "Where we meet",
+    "frequency": "How often",
+    "confidentiality": "Confidentiality",
+}
+EDIT_RULES_CALLBACK = "ground_rules_modal"
+SCHEDULE_CALLBACK = "schedule_session_modal"
+
+
+def _who(participant: Participant, role_words: str) -> str:
+    person = participant.person
+    topics = participant.topics_offered if participant.role == "mentor" else participant.topics_wanted
+    verb = "can share" if participant.role == "mentor" else "wants to learn about"
+    line = f"<@{person.slack_user_id}>, {role_words}, {escape(person.department or 'no department given')}"
+    if topics:
+        line += f"; {verb} {escape(', '.join(topics))}"
+    if participant.perspectives:
+        line += f"\n> {escape(participant.perspectives)}"
+    return line
+
+
+def rules_blocks(rules: GroundRules) -> list[Block]:
+    lines = "\n".join(
+        f"*{label}:* {escape(getattr(rules, name)) or '_(empty)_'}" for name, label in RULE_LABELS.items()
+    )
+    return [section(lines)]
+
+
+def rules_status(rules: GroundRules) -> str:
+    if rules.agreed_at is not None:
+        return ":white_check_mark: Both of you agreed these ground rules."
+    agreed = [
+        who
+        for who, v in (
+            ("the mentor", rules.mentor_agreed_version),
+            ("the mentee", rules.mentee_agreed_version),
+        )
+        if v == rules.version
+    ]
+    if agreed:
+        return f"Agreed so far by {agreed[0]}; waiting for the other."
+    return "Not agreed yet: read them together, edit anything, then both press *Agree*."
+
+
+def rules_actions(pair_id: int, version: int) -> Block:
+    value = json.dumps({"pair": pair_id, "v": version})
+    return actions(
+        button("Agree ground rules", "rules_agree", value, style="primary"),
+        button("Edit ground rules", "rules_edit", value),
+        button("Schedule our first session", "session_schedule_open", json.dumps({"pair": pair_id})),
+        block_id=f"rules-{pair_id}",
+    )
+
+
+def intro_message(pair: Pair, mentor: Participant, mentee: Participant, rules: GroundRules) -> dict[str, Any]:
+    blocks: list[Block] = [
+        header("Meet your reverse mentoring partner"),
+        section(
+            _who(mentor, "the *mentor*")
+            + "\n"
+            + _who(mentee, "the *mentee*")
+            + f"\n\n*Why you two:* {escape(pair.reason)}"
+        ),
+        section(
+            f"In reverse mentoring the junior person leads. <@{mentor.person.slack_user_id}>, you set the agenda; "
+            f"<@{mentee.person.slack_user_id}>, you listen, ask and learn. Leave career advice for another time."
+        ),
+        divider(),
+        section("*Your ground rules (a draft to agree)*"),
+        *rules_blocks(rules),
+        context(rules_status(rules)),
+        rules_actions(pair.id, rules.version),
+    ]
+    text = (
+        f"Meet your reverse mentoring partner: <@{mentor.person.slack_user_id}> (mentor) and "
+        f"<@{mentee.person.slack_user_id}> (mentee)."
+    )
+    return {"text": text, "blocks": blocks}
+
+
+def rules_update_message(rules: GroundRules, editor_user_id: str | None) -> dict[str, Any]:
+    intro = f"<@{editor_user_id}> updated the ground rules." if editor_user_id else "Ground rules"
+    blocks = [
+        section(f"*{intro}*"),
+        *rules_blocks(rules),
+        context(rules_status(rules)),
+        rules_actions(rules.pair_id, rules.version),
+    ]
+    return {"text": intro, "blocks": blocks}
+
+
+def rules_agreed_message(rules: GroundRules) -> dict[str, Any]:
+    blocks = [
+        section("*Ground rules agreed* :handshake: They're saved and shown on your App Home."),
+        *rules_blocks(rules),
+    ]
+    return {"text": "Ground rules agreed.", "blocks": blocks}
+
+
+def edit_rules_modal(rules: GroundRules) -> dict[str, Any]:
+    def field(name: str) -> Block:
+        element: dict[str, Any] = {
+            "type": "plain_text_input",
+            "action_id": "value",
+            "multiline": True,
+            "max_length": 1001,
+        }
+        if getattr(rules, name):
+            element["initial_value"] = getattr(rules, name)
+        return input_block(name, RULE_LABELS[name], element, optional=name == "off_limits")
+
+    blocks = [
+        section("Edits ask both of you to agree again."),
+        *[field(name) for name in RULE_LABELS],
+    ]
+    metadata = json.dumps({"pair": rules.pair_id, "v": rules.version})
+    return modal(EDIT_RULES_CALLBACK, "Ground rules", blocks, submit="Save", private_metadata=metadata)
+
+
+def schedule_modal(pair_id: int, initial_unix: int | None = None) -> dict[str, Any]:
+    picker: dict[str, Any] = {"type": "datetimepicker", "action_id": "value"}
+    if initial_unix:
+        picker["initial_date_time"] = initial_unix
+    blocks = [
+        section("Pick a time that works for you both. I'll check in with each of you afterwards."),
+        input_block("when", "When", picker),
+    ]
+    return modal(
+        SCHEDULE_CALLBACK,
+        "Schedule a session",
+        blocks,
+        submit="Schedule",
+        private_metadata=json.dumps({"pair": pair_id}),
+    )
+
+
+def session_scheduled_message(scheduled_by: str, when_unix: int) -> dict[str, Any]:
+    # Slack renders <!date> in each reader's own time zone, so one message suits both people.
+    when = f"<!date^{when_unix}^{{date_long_pretty}} at {{time}}|{when_unix}>"
+    return {
+        "text": f"Session scheduled for {when}",
+        "blocks": [section(f"<@{scheduled_by}> scheduled a session for *{when}*.")],
+    }

@@ -1,0 +1,124 @@
+"""The matching proposal an admin reviews privately: pairs with scores and reasons, the unmatched with
+reasons, and the controls to approve, drop a pair, or run again without someone."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from bot.escaping import escape
+from bot.messages.blocks import (
+    Block,
+    actions,
+    button,
+    confirm_dialog,
+    context,
+    header,
+    option,
+    plain,
+    section,
+)
+
+SHOWN_LIMIT = 200  # lines listed in Slack; the rest are counted (a message holds 50 blocks)
+SECTION_CHARS = 2900
+MAX_OPTIONS = 100
+
+
+def _chunks(lines: list[str]) -> list[str]:
+    chunks: list[str] = []
+    current = ""
+    for line in lines:
+        if current and len(current) + len(line) + 1 > SECTION_CHARS:
+            chunks.append(current)
+            current = ""
+        current = f"{current}\n{line}" if current else line
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+def _pair_line(index: int, pair: dict[str, Any]) -> str:
+    return (
+        f"*{index}.* <@{pair['mentor_user']}> (mentor) & <@{pair['mentee_user']}> (mentee) · "
+        f"score {pair['score']:g}\n      _{escape(pair['reason'])}_"
+    )
+
+
+def _select(action_id: str, placeholder: str, options: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "type": "static_select",
+        "action_id": action_id,
+        "placeholder": plain(placeholder),
+        "options": options,
+    }
+
+
+def _controls(run_id: int, proposal: dict[str, Any]) -> list[Block]:
+    pairs = proposal["pairs"]
+    elements: list[dict[str, Any]] = []
+    if pairs:
+        elements.append(
+            button(
+                f"Approve {len(pairs)} pairs",
+                "match_approve",
+                json.dumps({"run": run_id}),
+                style="primary",
+                confirm=confirm_dialog(
+                    "Introduce everyone?",
+                    f"{len(pairs)} pairs will each get a group DM introducing them. This can't be undone.",
+                    "Approve and introduce",
+                ),
+            )
+        )
+        drop_options = [
+            option(
+                f"{p['mentor_name']} & {p['mentee_name']}",
+                json.dumps({"run": run_id, "mentee": p["mentee_id"]}),
+            )
+            for p in pairs[:MAX_OPTIONS]
+        ]
+        elements.append(_select("match_drop", "Drop a pair…", drop_options))
+    people = [(p["mentor_id"], p["mentor_name"]) for p in pairs] + [(p["mentee_id"], p["mentee_name"]) for p in pairs]
+    people += [
+        (u["participant_id"], u.get("name", ""))
+        for u in proposal["unmatched"]
+        if u["reason"] != "left out of this round by an admin"
+    ]
+    if people:
+        exclude_options = [
+            option(name or f"participant {pid}", json.dumps({"run": run_id, "without": pid}))
+            for pid, name in people[:MAX_OPTIONS]
+        ]
+        elements.append(_select("match_exclude", "Run again without…", exclude_options))
+    elements.append(button("Discard", "match_discard", json.dumps({"run": run_id})))
+    return [actions(*elements, block_id=f"match-{run_id}")]
+
+
+def proposal_message(run_id: int, proposal: dict[str, Any]) -> dict[str, Any]:
+    pairs, unmatched = proposal["pairs"], proposal["unmatched"]
+    summary = (
+        f"*{len(pairs)} pairs proposed, {len(unmatched)} people unmatched.* Nobody has been told anything: "
+        "review, drop or exclude, then approve to send the intros."
+    )
+    blocks: list[Block] = [header(f"Matching proposal #{run_id}"), section(summary)]
+    pair_lines = [_pair_line(i + 1, p) for i, p in enumerate(pairs[:SHOWN_LIMIT])]
+    blocks += [section(chunk) for chunk in _chunks(pair_lines)]
+    if len(pairs) > SHOWN_LIMIT:
+        blocks.append(context(f"…and {len(pairs) - SHOWN_LIMIT} more pairs."))
+    if unmatched:
+        lines = [f"<@{u['user']}> ({u['role']}): {escape(u['reason'])}" for u in unmatched[:SHOWN_LIMIT]]
+        blocks.append(section("*Unmatched*"))
+        blocks += [section(chunk) for chunk in _chunks(lines)]
+        if len(unmatched) > SHOWN_LIMIT:
+            blocks.append(context(f"…and {len(unmatched) - SHOWN_LIMIT} more unmatched."))
+    blocks = blocks[:46]
+    blocks += _controls(run_id, proposal)
+    return {"text": f"Matching proposal #{run_id}: {len(pairs)} pairs", "blocks": blocks}
+
+
+def decided_message(run_id: int, text: str) -> dict[str, Any]:
+    return {"text": text, "blocks": [header(f"Matching proposal #{run_id}"), section(text)]}
+
+
+def progress_text(sent: int, total: int) -> str:
+    return f"Sent {sent} of {total} intros." if sent < total else f"All {total} intros sent."

@@ -1,0 +1,19 @@
+"""Posting to a pair's group DM through the outbox: written durably first, then sent straight away."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_sdk import WebClient
+from storage.queries.outbox import enqueue
+
+from bot.outbox import OutboxSender
+from storage.db import Database
+from storage.models import Pair
+
+
+def post_to_pair(db: Database, client: WebClient, pair: Pair, message: dict[str, Any], dedupe_key: str) -> None:
+    users = [pair.mentor.person.slack_user_id, pair.mentee.person.slack_user_id]
+    with db.unit_of_work() as session:
+        enqueue(session, pair.team_id, dedupe_key, "dm", {"users": users, **message}, batch=dedupe_key)
+    OutboxSender(db, client).send_due(batch=dedupe_key)

@@ -1,0 +1,137 @@
+"""Admin matching: `/reverse-mentor match`, the App Home button, and the proposal's controls."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from bot.outbox import OutboxSender
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+
+from bot import match_flow
+from bot.messages.matching import decided_message, progress_text, proposal_message
+from bot.services import Services
+from handlers.commands import register_subcommand
+
+log = logging.getLogger(__name__)
+NOT_ADMIN = "Only programme admins can run matching."
+
+
+def _team(body: dict[str, Any]) -> str:
+    return (body.get("team") or {}).get("id") or body["user"]["team_id"]
+
+
+def _action_value(body: dict[str, Any]) -> dict[str, Any]:
+    action = body["actions"][0]
+    raw = (action.get("selected_option") or {}).get("value") or action.get("value") or "{}"
+    return json.loads(raw)
+
+
+def _where(body: dict[str, Any]) -> tuple[str, str]:
+    container = body.get("container") or {}
+    return container["channel_id"], container["message_ts"]
+
+
+def _refuse(client: WebClient, body: dict[str, Any]) -> None:
+    """Forged or stale clicks by non-admins get a private answer and change nothing."""
+    user_id = body["user"]["id"]
+    channel = (body.get("container") or {}).get("channel_id") or user_id
+    client.chat_postEphemeral(channel=channel, user=user_id, text=NOT_ADMIN)
+
+
+def propose_and_show(client: WebClient, services: Services, team_id: str, admin_user_id: str) -> None:
+    run = match_flow.propose(services.db, team_id, admin_user_id)
+    message = proposal_message(run.id, run.proposal)
+    posted = client.chat_postMessage(channel=admin_user_id, **message)
+    match_flow.remember_message(services.db, team_id, run.id, posted["channel"], posted["ts"])
+
+
+def _match_command(ack: Ack, command: dict[str, Any], client: WebClient, services: Services) -> None:
+    ack(response_type="ephemeral", text="Working out the best pairs… I'll send you the proposal in a DM.")
+    propose_and_show(client, services, command["team_id"], command["user_id"])
+
+
+def _approve(body: dict[str, Any], client: WebClient, services: Services) -> None:
+    team_id, admin = _team(body), body["user"]["id"]
+    run_id = int(_action_value(body)["run"])
+    channel, ts = _where(body)
+    approval = match_flow.approve(services.db, team_id, run_id, admin)
+    if approval.discarded:
+        client.chat_postEphemeral(channel=channel, user=admin, text="That proposal was replaced or discarded.")
+        return
+    if approval.already_approved:
+        client.chat_postEphemeral(channel=channel, user=admin, text="Already approved; intros are on their way.")
+        return
+    skipped = "".join(f"\n• skipped {s}" for s in approval.skipped)
+    headline = f"Approved by <@{admin}>: {approval.pairs_created} pairs.{skipped}"
+    client.chat_update(channel=channel, ts=ts, **decided_message(run_id, f"{headline}\nSending intros…"))
+
+    def show(sent: int, total: int) -> None:
+        client.chat_update(
+            channel=channel, ts=ts, **decided_message(run_id, f"{headline}\n{progress_text(sent, total)}")
+        )
+
+    sender = OutboxSender(services.db, client)
+    sender.drain(batch=approval.batch, on_progress=show)
+    show(*sender.progress(approval.batch))
+
+
+def _update_proposal(client: WebClient, body: dict[str, Any], run: Any) -> None:
+    channel, ts = _where(body)
+    client.chat_update(channel=channel, ts=ts, **proposal_message(run.id, run.proposal))
+
+
+def register(app: App, services: Services) -> None:
+    register_subcommand("match", _match_command)
+
+    def admin_only(body: dict[str, Any], client: WebClient) -> bool:
+        if services.admins.is_admin(_team(body), body["user"]["id"]):
+            return True
+        _refuse(client, body)
+        return False
+
+    @app.action("admin_match")
+    def home_match(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        if admin_only(body, client):
+            propose_and_show(client, services, _team(body), body["user"]["id"])
+
+    @app.action("match_approve")
+    def approve(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        if admin_only(body, client):
+            _approve(body, client, services)
+
+    @app.action("match_drop")
+    def drop(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        if admin_only(body, client):
+            value = _action_value(body)
+            run = match_flow.drop_pair(services.db, _team(body), int(value["run"]), int(value["mentee"]))
+            if run is not None and run.status == "proposed":
+                _update_proposal(client, body, run)
+
+    @app.action("match_exclude")
+    def exclude(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        if admin_only(body, client):
+            value = _action_value(body)
+            run = match_flow.rerun_without(
+                services.db, _team(body), int(value["run"]), int(value["without"]), body["user"]["id"]
+            )
+            _update_proposal(client, body, run)
+            channel, ts = _where(body)
+            match_flow.remember_message(services.db, _team(body), run.id, channel, ts)
+
+    @app.action("match_discard")
+    def discard(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        if admin_only(body, client):
+            run_id = int(_action_value(body)["run"])
+            if match_flow.discard(services.db, _team(body), run_id):
+                channel, ts = _where(body)
+                client.chat_update(
+                    channel=channel, ts=ts, **decided_message(run_id, "Discarded. Nobody was told anything.")
+                )
