@@ -44,9 +44,7 @@ class SlackDriver:
     def post(self, body: str, content_type: str, headers: dict[str, str] | None = None) -> Reply:
         all_headers = signed_headers(self.secret, body, content_type=content_type)
         all_headers.update(headers or {})
-        request = urllib.request.Request(
-            self.events_url, data=body.encode(), headers=all_headers, method="POST"
-        )
+        request = urllib.request.Request(self.events_url, data=body.encode(), headers=all_headers, method="POST")
         started = time.perf_counter()
         try:
             with urllib.request.urlopen(request, timeout=10) as response:
@@ -55,9 +53,7 @@ class SlackDriver:
             return Reply(error.code, error.read().decode(), time.perf_counter() - started)
 
     def command(self, user_id: str, text: str, channel_id: str = "C0PROGRAM") -> Reply:
-        fields = dict(
-            urllib.parse.parse_qsl((INBOUND / "slash_command.bolt-python-test.form.txt").read_text())
-        )
+        fields = dict(urllib.parse.parse_qsl((INBOUND / "slash_command.bolt-python-test.form.txt").read_text()))
         fields.pop("enterprise_id", None)
         fields.pop("enterprise_name", None)
         fields.update(
@@ -124,6 +120,7 @@ class SlackDriver:
             payload.pop("channel", None)
         elif message is not None:
             payload["message"] = message
+            payload["container"]["message_ts"] = message.get("ts", "1600857119.015400")
         action: dict[str, Any] = {
             "action_id": action_id,
             "block_id": block_id,

@@ -50,6 +50,10 @@ def _cohort(app: RunningApp) -> None:
     )
 
 
+def _welcomed(app: RunningApp, n: int) -> None:
+    _wait_for(lambda: len([m for m in app.slack.messages() if "Welcome to reverse" in m.get("text", "")]) >= n)
+
+
 def _proposal_dm(app: RunningApp, before: int = 0) -> dict[str, Any]:
     def latest() -> Any:
         messages = [m for m in app.slack.messages(ADMIN) if "Matching proposal" in m.get("text", "")]
@@ -215,8 +219,14 @@ def test_both_agree_the_ground_rules_which_show_on_app_home_and_first_session_is
     with running_app.db.unit_of_work() as session:
         rules = session.scalars(select(GroundRules).join(Pair).where(Pair.channel_id == channel)).one()
         assert rules.agreed_at is not None
-    home = _wait_for(lambda: [c for c in running_app.slack.calls_to("views.publish") if c.params["user_id"] == mentee])
-    assert "agreed by you both" in json.dumps(home[-1].params["view"])
+    home = _wait_for(
+        lambda: [
+            c
+            for c in running_app.slack.calls_to("views.publish")
+            if c.params["user_id"] == mentee and "agreed by you both" in json.dumps(c.params["view"])
+        ]
+    )
+    assert "Ground rules" in json.dumps(home[-1].params["view"])
 
     schedule = _button(intro, "session_schedule_open")
     running_app.driver.click(mentor, "session_schedule_open", schedule["value"], channel_id=channel, message=intro)

@@ -37,6 +37,10 @@ def _chunks(lines: list[str]) -> list[str]:
     return chunks
 
 
+def _count(n: int, one: str, many: str | None = None) -> str:
+    return f"{n} {one if n == 1 else many or one + 's'}"
+
+
 def _pair_line(index: int, pair: dict[str, Any]) -> str:
     return (
         f"*{index}.* <@{pair['mentor_user']}> (mentor) & <@{pair['mentee_user']}> (mentee) · "
@@ -97,7 +101,8 @@ def _controls(run_id: int, proposal: dict[str, Any]) -> list[Block]:
 def proposal_message(run_id: int, proposal: dict[str, Any]) -> dict[str, Any]:
     pairs, unmatched = proposal["pairs"], proposal["unmatched"]
     summary = (
-        f"*{len(pairs)} pairs proposed, {len(unmatched)} people unmatched.* Nobody has been told anything: "
+        f"*{_count(len(pairs), 'pair')} proposed, {_count(len(unmatched), 'person', 'people')} unmatched.* "
+        "Nobody has been told anything: "
         "review, drop or exclude, then approve to send the intros."
     )
     blocks: list[Block] = [header(f"Matching proposal #{run_id}"), section(summary)]

@@ -23,7 +23,7 @@ def pool(session: Session, programme_id: int) -> Sequence[Participant]:
 def manager_links(session: Session, team_id: str) -> dict[int, int | None]:
     """person id -> manager's person id, for the whole team (one query)."""
     rows = session.execute(select(Person.id, Person.manager_id).where(Person.team_id == team_id))
-    return dict(rows.tuples().all())
+    return {person_id: manager_id for person_id, manager_id in rows}
 
 
 def former_partner_links(session: Session, team_id: str) -> list[tuple[int, int]]:
@@ -36,7 +36,7 @@ def former_partner_links(session: Session, team_id: str) -> list[tuple[int, int]
         .join(mentee, mentee.id == Pair.mentee_id)
         .where(Pair.team_id == team_id)
     )
-    return list(rows.tuples().all())
+    return [(a, b) for a, b in rows]
 
 
 def active_pair_counts(session: Session, programme_id: int) -> dict[int, int]:
@@ -48,7 +48,7 @@ def active_pair_counts(session: Session, programme_id: int) -> dict[int, int]:
             .where(Pair.programme_id == programme_id, Pair.status == "active")
             .group_by(column)
         )
-        for participant_id, count in rows.tuples():
+        for participant_id, count in rows:
             counts[participant_id] = counts.get(participant_id, 0) + count
     return counts
 
@@ -58,7 +58,7 @@ def used_mentor_slots(session: Session, programme_id: int) -> dict[int, set[int]
         select(Pair.mentor_id, Pair.mentor_slot).where(Pair.programme_id == programme_id, Pair.status == "active")
     )
     slots: dict[int, set[int]] = {}
-    for mentor_id, slot in rows.tuples():
+    for mentor_id, slot in rows:
         slots.setdefault(mentor_id, set()).add(slot)
     return slots
 
