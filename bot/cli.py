@@ -9,6 +9,7 @@ import argparse
 import logging
 import sys
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
 from bot.config import ConfigError, Settings, load_settings
 
@@ -22,6 +23,9 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("start", help="serve when Slack tokens are configured, otherwise explain what is missing")
     db = sub.add_parser("db", help="database schema")
     db.add_argument("action", choices=["upgrade"])
+    job = sub.add_parser("run-job", help="run one periodic job once")
+    job.add_argument("name", choices=["checkins", "reminders", "outbox"])
+    job.add_argument("--now", help="ISO 8601 time to run as (default: now), e.g. 2026-03-01T09:00:00Z")
     imp = sub.add_parser("import-org", help="import the org chart from a CSV file")
     imp.add_argument("file")
     imp.add_argument("--team", help="Slack team id (default: the bot token's team, from auth.test)")
@@ -86,6 +90,29 @@ def _import_org(settings: Settings, path: str, team: str | None) -> int:
     return 0
 
 
+def _parse_now(raw: str | None) -> datetime:
+    if raw is None:
+        return datetime.now(UTC)
+    try:
+        moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError as error:
+        raise ConfigError(f"--now must be an ISO 8601 time such as 2026-03-01T09:00:00Z, not {raw!r}") from error
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _run_job(settings: Settings, name: str, now_raw: str | None) -> int:
+    from bot.jobs import JOBS
+    from bot.slack_client import make_client
+    from storage.db import Database
+
+    now = _parse_now(now_raw)
+    settings.require_slack()
+    db = Database(settings.database_url)
+    db.upgrade()
+    print(JOBS[name](db, make_client(settings.bot_token, settings.api_url), now))
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -101,6 +128,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             Database(settings.database_url).upgrade()
             print("Database schema is up to date.")
             return 0
+        if args.command == "run-job":
+            return _run_job(settings, args.name, args.now)
         if args.command == "import-org":
             return _import_org(settings, args.file, args.team)
     except ConfigError as error:

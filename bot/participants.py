@@ -8,11 +8,13 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from bot.pair_endings import end_pairs_of_leaver
 from storage.db import Database
 from storage.models import Pair, Participant, Person, utcnow
 from storage.queries import participants as participant_queries
 from storage.queries import people as people_queries
-from storage.queries.pairs import active_pairs_of, active_partner_user_ids, ground_rules_for, next_session_at
+from storage.queries.checkins import history_for
+from storage.queries.pairs import active_pairs_of, active_partner_user_ids, ground_rules_for, next_session
 from storage.queries.programmes import current_programme
 
 TEXT_LIMIT = 500
@@ -227,6 +229,20 @@ class PairView:
     rules: dict[str, str]
     rules_agreed: bool
     next_session: datetime | None
+    next_session_id: int | None = None
+
+
+@dataclass(frozen=True)
+class HistoryItem:
+    """One past or upcoming session with the viewer's own answer (never the partner's)."""
+
+    when: datetime
+    state: str
+    cancelled_by: str | None
+    my_outcome: str | None
+    my_rating: int | None
+    my_action: str | None
+    my_two_way: str | None
 
 
 @dataclass(frozen=True)
@@ -240,6 +256,7 @@ class ParticipantStatus:
     partner_user_id: str | None = None
     programme_name: str = ""
     pairs: tuple[PairView, ...] = ()
+    history: tuple[HistoryItem, ...] = ()
 
 
 def status_of(db: Database, team_id: str, user_id: str) -> ParticipantStatus:
@@ -260,12 +277,25 @@ def status_of(db: Database, team_id: str, user_id: str) -> ParticipantStatus:
             partner_user_id=partners[0] if partners else None,
             programme_name=programme.name,
             pairs=pairs,
+            history=tuple(
+                HistoryItem(
+                    m.scheduled_at,
+                    m.state,
+                    m.cancelled_by,
+                    c.outcome if c else None,
+                    c.rating if c else None,
+                    c.action if c else None,
+                    c.two_way if c else None,
+                )
+                for m, c in history_for(session, participant.id)
+            ),
         )
 
 
 def _pair_view(session: Session, pair: Pair, participant_id: int) -> PairView:
     partner = pair.mentee if pair.mentor_id == participant_id else pair.mentor
     rules = ground_rules_for(session, pair.id)
+    upcoming = next_session(session, pair.id, utcnow())
     fields = (
         {
             name: getattr(rules, name)
@@ -279,7 +309,8 @@ def _pair_view(session: Session, pair: Pair, participant_id: int) -> PairView:
         partner_user_id=partner.person.slack_user_id,
         rules=fields,
         rules_agreed=bool(rules and rules.agreed_at),
-        next_session=next_session_at(session, pair.id, utcnow()),
+        next_session=upcoming.scheduled_at if upcoming else None,
+        next_session_id=upcoming.id if upcoming else None,
     )
 
 
@@ -293,6 +324,8 @@ def set_status(db: Database, team_id: str, user_id: str, status: str) -> str | N
         previous = participant.status
         participant.status = status
         participant.left_at = utcnow() if status == "left" else None
+        if status == "left" and previous != "left":
+            end_pairs_of_leaver(session, participant)
         return previous
 
 
@@ -304,6 +337,8 @@ def erase(db: Database, team_id: str, user_id: str) -> int | None:
         if participant is None:
             return None
         erased = participant_queries.erase_answers(session, participant.id)
+        if participant.status != "left":
+            end_pairs_of_leaver(session, participant)
         participant.perspectives = ""
         participant.off_limits = ""
         participant.status = "left"

@@ -1,15 +1,28 @@
-"""Scheduling a pair's sessions. Times are stored in UTC; Slack shows them in each reader's own zone."""
+"""Scheduling, rescheduling, cancelling and logging a pair's sessions.
+
+Times are stored in UTC; Slack's <!date> shows them in each reader's own zone. A time outside 07:00-21:00
+for either person is a warning they can override, not a refusal.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from bot.messages.sessions import session_cancelled_message
 from storage.db import Database
-from storage.models import MentoringSession
+from storage.models import MentoringSession, Pair, Person, utcnow
 from storage.queries import pairs as pair_queries
+from storage.queries.outbox import enqueue
+from storage.queries.participants import participant_by_slack_id
+from storage.queries.programmes import current_programme
+
+DAY_START, DAY_END = 7, 21
+LOG_WINDOW = timedelta(days=60)
 
 
 @dataclass(frozen=True)
@@ -18,22 +31,62 @@ class Scheduled:
     error: str = ""
     session_id: int | None = None
     created: bool = False
+    warning: bool = False  # the error is an outside-hours warning the person may override
+
+
+def local_time(person: Person, moment: datetime) -> datetime:
+    try:
+        zone = ZoneInfo(person.tz) if person.tz else None
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = None
+    if zone is not None:
+        return moment.astimezone(zone)
+    return moment + timedelta(seconds=person.tz_offset_seconds)
+
+
+def outside_hours(pair: Pair, when: datetime) -> str | None:
+    """A warning naming whose evening or early morning it would be, or None."""
+    for participant in (pair.mentor, pair.mentee):
+        local = local_time(participant.person, when)
+        if not DAY_START <= local.hour < DAY_END:
+            name = participant.person.display_name or "your partner"
+            return (
+                f"That's {local.strftime('%H:%M')} for {name} ({participant.person.tz or 'their time zone'}), "
+                f"outside {DAY_START:02d}:00-{DAY_END:02d}:00. Tick 'schedule anyway' to keep it."
+            )
+    return None
+
+
+def _member_pair(session: Session, team_id: str, pair_id: int, user_id: str) -> Pair | None:
+    pair = pair_queries.pair_with_people(session, team_id, pair_id)
+    if pair is None or user_id not in (pair.mentor.person.slack_user_id, pair.mentee.person.slack_user_id):
+        return None
+    return pair
 
 
 def schedule(
-    db: Database, team_id: str, pair_id: int, user_id: str, when: datetime, now: datetime | None = None
+    db: Database,
+    team_id: str,
+    pair_id: int,
+    user_id: str,
+    when: datetime,
+    *,
+    override_hours: bool = False,
+    replaces: int | None = None,
+    now: datetime | None = None,
 ) -> Scheduled:
-    """Store a session; scheduling the same pair at the same time twice (a double click) stores one."""
-    now = now or datetime.now(UTC)
-    if when <= now:
+    """Store a session (or move one: `replaces`). The same pair and time twice (a double click) stores one."""
+    if when <= (now or datetime.now(UTC)):
         return Scheduled(False, "That time has passed: pick a time in the future.")
     with db.unit_of_work() as session:
-        pair = pair_queries.pair_with_people(session, team_id, pair_id)
-        members = {pair.mentor.person.slack_user_id, pair.mentee.person.slack_user_id} if pair else set()
-        if pair is None or user_id not in members:
+        pair = _member_pair(session, team_id, pair_id, user_id)
+        if pair is None:
             return Scheduled(False, "Only the two people in this pair can schedule its sessions.")
         if pair.status != "active":
             return Scheduled(False, "This pair has ended.")
+        warning = None if override_hours else outside_hours(pair, when)
+        if warning:
+            return Scheduled(False, warning, warning=True)
         existing = session.scalars(
             select(MentoringSession).where(MentoringSession.pair_id == pair.id, MentoringSession.scheduled_at == when)
         ).first()
@@ -42,4 +95,75 @@ def schedule(
         meeting = MentoringSession(team_id=team_id, pair_id=pair.id, scheduled_at=when, created_by=user_id)
         session.add(meeting)
         session.flush()
+        if replaces is not None:
+            old = session.get(MentoringSession, replaces)
+            if old is not None and old.pair_id == pair.id and old.state == "scheduled":
+                old.state = "rescheduled"
+                old.rescheduled_to_id = meeting.id
         return Scheduled(True, session_id=meeting.id, created=True)
+
+
+def log_past(
+    db: Database, team_id: str, pair_id: int, user_id: str, when: datetime, now: datetime | None = None
+) -> Scheduled:
+    """Record a session that happened without being scheduled; its check-ins go out straight away."""
+    now = now or datetime.now(UTC)
+    if when > now:
+        return Scheduled(False, "That's in the future: use Schedule for upcoming sessions.")
+    if when < now - LOG_WINDOW:
+        return Scheduled(False, "Log sessions from the last 60 days.")
+    with db.unit_of_work() as session:
+        pair = _member_pair(session, team_id, pair_id, user_id)
+        if pair is None:
+            return Scheduled(False, "Only the two people in this pair can log its sessions.")
+        existing = session.scalars(
+            select(MentoringSession).where(MentoringSession.pair_id == pair.id, MentoringSession.scheduled_at == when)
+        ).first()
+        if existing is not None:
+            return Scheduled(True, session_id=existing.id)
+        meeting = MentoringSession(
+            team_id=team_id, pair_id=pair.id, scheduled_at=when, created_by=user_id, logged_after=True
+        )
+        session.add(meeting)
+        session.flush()
+        return Scheduled(True, session_id=meeting.id, created=True)
+
+
+def cancel(db: Database, team_id: str, session_id: int, user_id: str) -> Scheduled:
+    """Cancel an upcoming session, recording the canceller's side, and tell the partner (durably)."""
+    with db.unit_of_work() as session:
+        meeting = session.get(MentoringSession, session_id)
+        pair = _member_pair(session, team_id, meeting.pair_id, user_id) if meeting else None
+        if meeting is None or pair is None:
+            return Scheduled(False, "Only the two people in this pair can cancel its sessions.")
+        if meeting.state == "cancelled":
+            return Scheduled(True, session_id=meeting.id)  # a double click
+        if meeting.state != "scheduled" or meeting.scheduled_at <= utcnow():
+            return Scheduled(False, "Only upcoming sessions can be cancelled; answer the check-in for past ones.")
+        by_mentor = pair.mentor.person.slack_user_id == user_id
+        meeting.state = "cancelled"
+        meeting.cancelled_by = "junior" if by_mentor else "senior"
+        partner = pair.mentee if by_mentor else pair.mentor
+        message = session_cancelled_message(user_id, meeting.scheduled_at, pair.id)
+        enqueue(
+            session,
+            team_id,
+            f"session-cancelled:{meeting.id}",
+            "chat.postMessage",
+            {"channel": partner.person.slack_user_id, **message},
+        )
+        return Scheduled(True, session_id=meeting.id, created=True)
+
+
+def pairs_of_user(db: Database, team_id: str, user_id: str) -> list[tuple[int, str, str]]:
+    """(pair id, partner user id, partner name) for the person's active pairs."""
+    with db.unit_of_work() as session:
+        programme = current_programme(session, team_id)
+        participant = participant_by_slack_id(session, programme.id, user_id)
+        if participant is None:
+            return []
+        result = []
+        for pair in pair_queries.active_pairs_of(session, participant.id):
+            partner = pair.mentee if pair.mentor_id == participant.id else pair.mentor
+            result.append((pair.id, partner.person.slack_user_id, partner.person.display_name or "your partner"))
+        return result

@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.services import Services
-from handlers import actions, commands, events, matching, org_import, pairs, views
+from handlers import actions, checkins, commands, events, matching, org_import, pairs, views
 
 
 def register(app: App, services: Services) -> None:
@@ -16,3 +16,4 @@ def register(app: App, services: Services) -> None:
     org_import.register(app, services)
     matching.register(app, services)
     pairs.register(app, services)
+    checkins.register(app, services)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot import participants
+from bot import pair_endings, participants
+from bot.messages.help import leave_confirm_blocks
+from bot.outbox import OutboxSender
 from bot.services import Services
 from handlers.commands import open_join_modal
 from handlers.home import publish_home
@@ -28,6 +31,7 @@ def on_leave_confirm(ack: Ack, body: dict[str, Any], respond: Respond, client: W
         participants.set_status(services.db, team_id, user_id, "left")
         text = "You've left the programme. Thank you for taking part; `/reverse-mentor join` to come back."
     respond(text=text, replace_original=True)
+    OutboxSender(services.db, client).send_due()
     publish_home(client, services, team_id, user_id)
 
 
@@ -45,6 +49,21 @@ def register(app: App, services: Services) -> None:
     def home_join(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
         open_join_modal(client, services, _team_id(body), body["user"]["id"], body["trigger_id"])
+
+    @app.action("home_leave")
+    def home_leave(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        client.chat_postMessage(channel=body["user"]["id"], text="Leave the programme?", blocks=leave_confirm_blocks())
+
+    @app.action("pair_request_new")
+    def request_new(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        team_id, user_id = _team_id(body), body["user"]["id"]
+        pair_id = int(json.loads(body["actions"][0]["value"])["pair"])
+        text = pair_endings.request_new_partner(services.db, team_id, pair_id, user_id, services.admins.admins(team_id))
+        OutboxSender(services.db, client).send_due()
+        client.chat_postMessage(channel=user_id, text=text)
+        publish_home(client, services, team_id, user_id)
 
     @app.action("home_pause")
     def home_pause(ack: Ack, body: dict[str, Any], client: WebClient) -> None:

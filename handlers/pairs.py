@@ -9,18 +9,13 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot import ground_rules, sessions
-from bot.messages.intro import (
-    EDIT_RULES_CALLBACK,
-    SCHEDULE_CALLBACK,
-    edit_rules_modal,
-    rules_agreed_message,
-    rules_update_message,
-    schedule_modal,
-    session_scheduled_message,
-)
+from bot import checkins, ground_rules, sessions
+from bot.messages.intro import EDIT_RULES_CALLBACK, edit_rules_modal, rules_agreed_message, rules_update_message
+from bot.messages.sessions import LOG_CALLBACK, SCHEDULE_CALLBACK, log_modal, schedule_modal, session_scheduled_message
 from bot.notify import post_to_pair
+from bot.outbox import OutboxSender
 from bot.services import Services
+from handlers.commands import register_subcommand
 from handlers.home import publish_home
 
 
@@ -86,20 +81,42 @@ def on_edit_submit(ack: Ack, body: dict[str, Any], client: WebClient, services: 
         )
 
 
-def on_schedule_open(body: dict[str, Any], client: WebClient) -> None:
-    client.views_open(trigger_id=body["trigger_id"], view=schedule_modal(int(_value(body)["pair"])))
+def _schedule_pairs(services: Services, body: dict[str, Any], pair_id: int) -> list[tuple[int, str, str]]:
+    pairs = sessions.pairs_of_user(services.db, _team(body), body["user"]["id"])
+    return [p for p in pairs if p[0] == pair_id]
+
+
+def on_schedule_open(body: dict[str, Any], client: WebClient, services: Services) -> None:
+    value = _value(body)
+    pairs = _schedule_pairs(services, body, int(value["pair"]))
+    if not pairs:
+        _tell(client, body, "Only the two people in this pair can schedule its sessions.")
+        return
+    client.views_open(trigger_id=body["trigger_id"], view=schedule_modal(pairs, value.get("replaces")))
+
+
+def _chosen_pair(values: dict[str, Any], meta: dict[str, Any]) -> int:
+    selected = ((values.get("pair") or {}).get("value") or {}).get("selected_option") or {}
+    return int(selected.get("value") or meta["pair"])
+
+
+def _chosen_time(values: dict[str, Any]) -> datetime | None:
+    unix = ((values.get("when") or {}).get("value") or {}).get("selected_date_time")
+    return datetime.fromtimestamp(int(unix), tz=UTC) if unix else None
 
 
 def on_schedule_submit(ack: Ack, body: dict[str, Any], client: WebClient, services: Services) -> None:
-    state = body["view"]["state"]["values"].get("when", {}).get("value", {})
-    unix = state.get("selected_date_time")
-    if not unix:
+    values = body["view"]["state"]["values"]
+    meta = json.loads(body["view"].get("private_metadata") or "{}")
+    when = _chosen_time(values)
+    if when is None:
         ack(response_action="errors", errors={"when": "Pick a date and a time."})
         return
-    meta = json.loads(body["view"].get("private_metadata") or "{}")
-    pair_id, user_id = int(meta["pair"]), body["user"]["id"]
-    when = datetime.fromtimestamp(int(unix), tz=UTC)
-    result = sessions.schedule(services.db, _team(body), pair_id, user_id, when)
+    override = bool(((values.get("override") or {}).get("value") or {}).get("selected_options"))
+    pair_id, user_id = _chosen_pair(values, meta), body["user"]["id"]
+    result = sessions.schedule(
+        services.db, _team(body), pair_id, user_id, when, override_hours=override, replaces=meta.get("replaces")
+    )
     if not result.ok:
         ack(response_action="errors", errors={"when": result.error})
         return
@@ -107,11 +124,61 @@ def on_schedule_submit(ack: Ack, body: dict[str, Any], client: WebClient, servic
     if result.created:
         found = ground_rules.current(services.db, _team(body), pair_id)
         if found:
-            message = session_scheduled_message(user_id, int(unix))
+            message = session_scheduled_message(user_id, when)
             post_to_pair(services.db, client, found[0], message, f"session-scheduled:{result.session_id}")
+    publish_home(client, services, _team(body), user_id)
+
+
+def on_log_submit(ack: Ack, body: dict[str, Any], client: WebClient, services: Services) -> None:
+    values = body["view"]["state"]["values"]
+    meta = json.loads(body["view"].get("private_metadata") or "{}")
+    when = _chosen_time(values)
+    if when is None:
+        ack(response_action="errors", errors={"when": "Pick when it happened."})
+        return
+    result = sessions.log_past(services.db, _team(body), _chosen_pair(values, meta), body["user"]["id"], when)
+    if not result.ok:
+        ack(response_action="errors", errors={"when": result.error})
+        return
+    ack()
+    checkins.dispatch(services.db)
+    OutboxSender(services.db, client).send_due()
+
+
+def open_for_user(
+    client: WebClient, services: Services, team_id: str, user_id: str, trigger_id: str, kind: str
+) -> str | None:
+    """`/reverse-mentor schedule | log` and the App Home buttons. Returns a message when there is no pair."""
+    pairs = sessions.pairs_of_user(services.db, team_id, user_id)
+    if not pairs:
+        return "You don't have an active pair yet: you'll hear from me when you're matched."
+    view = schedule_modal(pairs) if kind == "schedule" else log_modal(pairs)
+    client.views_open(trigger_id=trigger_id, view=view)
+    return None
+
+
+def on_cancel_session(body: dict[str, Any], client: WebClient, services: Services) -> None:
+    result = sessions.cancel(services.db, _team(body), int(_value(body)["session"]), body["user"]["id"])
+    if not result.ok:
+        client.chat_postMessage(channel=body["user"]["id"], text=result.error)
+    OutboxSender(services.db, client).send_due()
+    publish_home(client, services, _team(body), body["user"]["id"])
+
+
+def _command(kind: str) -> Any:
+    def run(ack: Ack, command: dict[str, Any], client: WebClient, services: Services) -> None:
+        ack()
+        problem = open_for_user(client, services, command["team_id"], command["user_id"], command["trigger_id"], kind)
+        if problem:
+            client.chat_postEphemeral(channel=command["channel_id"], user=command["user_id"], text=problem)
+
+    return run
 
 
 def register(app: App, services: Services) -> None:
+    register_subcommand("schedule", _command("schedule"))
+    register_subcommand("log", _command("log"))
+
     @app.action("rules_agree")
     def agree(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
@@ -129,7 +196,30 @@ def register(app: App, services: Services) -> None:
     @app.action("session_schedule_open")
     def schedule_open(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
-        on_schedule_open(body, client)
+        on_schedule_open(body, client, services)
+
+    @app.view(LOG_CALLBACK)
+    def log_submit(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        on_log_submit(ack, body, client, services)
+
+    @app.action("home_schedule")
+    def home_schedule(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        problem = open_for_user(client, services, _team(body), body["user"]["id"], body["trigger_id"], "schedule")
+        if problem:
+            client.chat_postMessage(channel=body["user"]["id"], text=problem)
+
+    @app.action("home_log")
+    def home_log(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        problem = open_for_user(client, services, _team(body), body["user"]["id"], body["trigger_id"], "log")
+        if problem:
+            client.chat_postMessage(channel=body["user"]["id"], text=problem)
+
+    @app.action("home_cancel_session")
+    def home_cancel(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        on_cancel_session(body, client, services)
 
     @app.view(SCHEDULE_CALLBACK)
     def schedule_submit(ack: Ack, body: dict[str, Any], client: WebClient) -> None:

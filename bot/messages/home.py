@@ -6,10 +6,14 @@ import json
 from typing import Any
 
 from bot.escaping import escape
-from bot.messages.blocks import Block, actions, button, context, divider, header, section
+from bot.messages.blocks import Block, actions, button, confirm_dialog, context, divider, header, section
+from bot.messages.checkins import when_text
 from bot.messages.help import COMMAND
 from bot.messages.intro import RULE_LABELS
-from bot.participants import PairView, ParticipantStatus
+from bot.participants import HistoryItem, PairView, ParticipantStatus
+from storage.models import utcnow
+
+STATE_WORDS = {"scheduled": "scheduled", "held": "held", "cancelled": "cancelled", "rescheduled": "rescheduled"}
 
 
 def _participant_blocks(status: ParticipantStatus) -> list[Block]:
@@ -30,25 +34,90 @@ def _participant_blocks(status: ParticipantStatus) -> list[Block]:
             f"*Role:* {role}\n*Status:* {status.status}\n*Partner:* {partner}\n"
             f"*Topics:* {escape(', '.join(topics)) or 'none chosen'}"
         ),
-        actions(button("Edit my profile", "home_join"), pause),
-        *[block for pair in status.pairs for block in _pair_blocks(pair)],
+        actions(
+            button("Edit my profile", "home_join"),
+            button("Schedule a session", "home_schedule"),
+            button("Log a session", "home_log"),
+            pause,
+            button("Leave", "home_leave", style="danger"),
+        ),
+        *[block for pair in status.pairs for block in _pair_blocks(pair, status.role)],
+        *_history_blocks(status.history),
     ]
 
 
-def _pair_blocks(pair: PairView) -> list[Block]:
+def _history_line(item: HistoryItem) -> str:
+    state = STATE_WORDS.get(item.state, item.state)
+    if item.state == "cancelled" and item.cancelled_by:
+        state += f" (by the {'senior' if item.cancelled_by == 'senior' else 'junior'} side)"
+    mine = []
+    if item.my_rating:
+        mine.append(f"you rated it {item.my_rating}/5")
+    if item.my_two_way:
+        mine.append(f"two-way: {item.my_two_way}")
+    if item.my_action:
+        mine.append(f"your action: {escape(item.my_action)}")
+    if item.my_outcome is None and item.state == "scheduled" and item.when <= utcnow():
+        mine.append("waiting for your check-in")
+    return f"• {when_text(item.when)}: {state}" + (f"; {'; '.join(mine)}" if mine else "")
+
+
+def _history_blocks(history: tuple[HistoryItem, ...]) -> list[Block]:
+    if not history:
+        return []
+    return [
+        divider(),
+        section(
+            "*Your sessions* (your own answers; your partner never sees them)\n"
+            + "\n".join(_history_line(h) for h in history)
+        ),
+    ]
+
+
+def _pair_blocks(pair: PairView, role: str | None) -> list[Block]:
     rules = "\n".join(f"*{label}:* {escape(pair.rules.get(name, ''))}" for name, label in RULE_LABELS.items())
     state = "agreed by you both" if pair.rules_agreed else "not agreed yet (see your group DM)"
-    when = (
-        f"<!date^{int(pair.next_session.timestamp())}^{{date_long_pretty}} at {{time}}|{pair.next_session.isoformat()}>"
-        if pair.next_session
-        else "none scheduled"
-    )
+    when = when_text(pair.next_session) if pair.next_session else "none scheduled"
     return [
         divider(),
         section(f"*Your pair with <@{pair.partner_user_id}>*\nNext session: {when}"),
         section(f"*Ground rules* ({state})\n{rules}" if pair.rules else "*Ground rules:* none yet"),
-        actions(button("Schedule a session", "session_schedule_open", json.dumps({"pair": pair.pair_id}))),
+        actions(*_pair_buttons(pair, role)),
     ]
+
+
+def _pair_buttons(pair: PairView, role: str | None) -> list[dict[str, Any]]:
+    buttons = [button("Schedule a session", "session_schedule_open", json.dumps({"pair": pair.pair_id}))]
+    if pair.next_session_id is not None:
+        buttons.append(
+            button(
+                "Reschedule next",
+                "session_schedule_open",
+                json.dumps({"pair": pair.pair_id, "replaces": pair.next_session_id}),
+            )
+        )
+        buttons.append(
+            button(
+                "Cancel next session",
+                "home_cancel_session",
+                json.dumps({"session": pair.next_session_id}),
+                confirm=confirm_dialog("Cancel the session?", "Your partner will be told.", "Cancel it", "Keep it"),
+            )
+        )
+    if role == "mentor":
+        buttons.append(
+            button(
+                "Ask for a new partner",
+                "pair_request_new",
+                json.dumps({"pair": pair.pair_id}),
+                confirm=confirm_dialog(
+                    "Ask for a new partner?",
+                    "This pair closes. Admins are told you asked; your partner is told only that the pair has closed.",
+                    "Ask",
+                ),
+            )
+        )
+    return buttons
 
 
 def _admin_blocks() -> list[Block]:

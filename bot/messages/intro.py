@@ -30,7 +30,6 @@ RULE_LABELS = {
     "confidentiality": "Confidentiality",
 }
 EDIT_RULES_CALLBACK = "ground_rules_modal"
-SCHEDULE_CALLBACK = "schedule_session_modal"
 
 
 def _who(participant: Participant, role_words: str) -> str:
@@ -141,29 +140,3 @@ def edit_rules_modal(rules: GroundRules) -> dict[str, Any]:
     ]
     metadata = json.dumps({"pair": rules.pair_id, "v": rules.version})
     return modal(EDIT_RULES_CALLBACK, "Ground rules", blocks, submit="Save", private_metadata=metadata)
-
-
-def schedule_modal(pair_id: int, initial_unix: int | None = None) -> dict[str, Any]:
-    picker: dict[str, Any] = {"type": "datetimepicker", "action_id": "value"}
-    if initial_unix:
-        picker["initial_date_time"] = initial_unix
-    blocks = [
-        section("Pick a time that works for you both. I'll check in with each of you afterwards."),
-        input_block("when", "When", picker),
-    ]
-    return modal(
-        SCHEDULE_CALLBACK,
-        "Schedule a session",
-        blocks,
-        submit="Schedule",
-        private_metadata=json.dumps({"pair": pair_id}),
-    )
-
-
-def session_scheduled_message(scheduled_by: str, when_unix: int) -> dict[str, Any]:
-    # Slack renders <!date> in each reader's own time zone, so one message suits both people.
-    when = f"<!date^{when_unix}^{{date_long_pretty}} at {{time}}|{when_unix}>"
-    return {
-        "text": f"Session scheduled for {when}",
-        "blocks": [section(f"<@{scheduled_by}> scheduled a session for *{when}*.")],
-    }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, aliased, joinedload
 
 from storage.models import GroundRules, MentoringSession, Pair, Participant, Person
@@ -59,11 +59,14 @@ def active_pairs_of(session: Session, participant_id: int) -> list[Pair]:
     )
 
 
-def next_session_at(session: Session, pair_id: int, now: datetime) -> datetime | None:
-    return session.scalar(
-        select(func.min(MentoringSession.scheduled_at)).where(
+def next_session(session: Session, pair_id: int, now: datetime) -> MentoringSession | None:
+    return session.scalars(
+        select(MentoringSession)
+        .where(
             MentoringSession.pair_id == pair_id,
             MentoringSession.state == "scheduled",
             MentoringSession.scheduled_at > now,
         )
-    )
+        .order_by(MentoringSession.scheduled_at)
+        .limit(1)
+    ).first()

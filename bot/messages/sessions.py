@@ -1,0 +1,61 @@
+"""Scheduling and logging modals, and session notices."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from bot.messages.blocks import Block, actions, button, input_block, modal, option, section
+from bot.messages.checkins import when_text
+
+SCHEDULE_CALLBACK = "schedule_session_modal"
+LOG_CALLBACK = "log_session_modal"
+
+
+def _pair_select(pairs: list[tuple[int, str, str]]) -> Block:
+    options = [option(f"With {name}", str(pair_id)) for pair_id, _user, name in pairs]
+    element = {"type": "static_select", "action_id": "value", "options": options, "initial_option": options[0]}
+    return input_block("pair", "Which pair", element)
+
+
+def schedule_modal(pairs: list[tuple[int, str, str]], replaces: int | None = None) -> dict[str, Any]:
+    blocks: list[Block] = [section("Pick a time that works for you both. I'll check in with each of you afterwards.")]
+    if len(pairs) > 1:
+        blocks.append(_pair_select(pairs))
+    blocks.append(input_block("when", "When", {"type": "datetimepicker", "action_id": "value"}))
+    override = {
+        "type": "checkboxes",
+        "action_id": "value",
+        "options": [option("Schedule anyway, even outside 07:00-21:00", "yes")],
+    }
+    blocks.append(input_block("override", "Outside working hours?", override, optional=True))
+    metadata = json.dumps({"pair": pairs[0][0], "replaces": replaces})
+    title = "Reschedule" if replaces else "Schedule a session"
+    return modal(SCHEDULE_CALLBACK, title, blocks, submit="Schedule", private_metadata=metadata)
+
+
+def log_modal(pairs: list[tuple[int, str, str]]) -> dict[str, Any]:
+    blocks: list[Block] = [section("Log a session that happened without being scheduled. I'll ask you both about it.")]
+    if len(pairs) > 1:
+        blocks.append(_pair_select(pairs))
+    blocks.append(input_block("when", "When was it?", {"type": "datetimepicker", "action_id": "value"}))
+    return modal(
+        LOG_CALLBACK, "Log a session", blocks, submit="Log", private_metadata=json.dumps({"pair": pairs[0][0]})
+    )
+
+
+def session_scheduled_message(scheduled_by: str, when: datetime) -> dict[str, Any]:
+    text = f"<@{scheduled_by}> scheduled a session for {when_text(when)}."
+    return {"text": text, "blocks": [section(text)]}
+
+
+def session_cancelled_message(cancelled_by: str, when: datetime, pair_id: int) -> dict[str, Any]:
+    text = f"<@{cancelled_by}> cancelled your session on {when_text(when)}. Pick another time when you can."
+    return {
+        "text": text,
+        "blocks": [
+            section(text),
+            actions(button("Schedule a session", "session_schedule_open", json.dumps({"pair": pair_id}))),
+        ],
+    }
