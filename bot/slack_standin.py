@@ -18,6 +18,9 @@ there), with fresh ids and timestamps. Behaviour modelled on Slack:
 * unknown method -> HTTP 200 ``{"ok": false, "error": "unknown_method"}``;
 * JSON, form-encoded and multipart bodies and query strings are merged into one ``params`` dict; fields
   Slack takes as JSON strings in forms (``blocks``, ``attachments``, ``view``, ``files``, ...) are decoded;
+* ``add_file`` hosts a file as if someone uploaded it (a ``file_input`` submission carries the returned
+  object); its ``url_private_download`` answers a GET only with a valid ``Authorization: Bearer`` token
+  (401 without one, 403 with one ``token_check`` rejects), and each download is kept in ``file_downloads``;
 * ``fail_next`` queues failures (HTTP 429 + ``Retry-After``, 5xx, or 200 ``ok: false``), ``set_delay``
   slows a method down;
 * ``trigger_id`` is single use (``exchanged_trigger_id``), must look like ``123.456.abc``
@@ -55,7 +58,7 @@ from email.parser import BytesParser
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, quote, unquote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 __all__ = [
@@ -236,6 +239,7 @@ class SlackStandIn:
         self._users: dict[str, StandInUser] = {}
         self._usergroups: dict[str, list[str]] = {}
         self._channels: dict[str, dict[str, Any]] = {}
+        self._hosted_files: dict[str, tuple[str, bytes]] = {}  # file id -> (name, content), see add_file
         self._failures: dict[str, deque[_Failure]] = {}
         self._delays: dict[str, float] = {}
         self._handlers: dict[str, Handler] = {
@@ -273,6 +277,7 @@ class SlackStandIn:
         self._current: dict[tuple[str, str], dict[str, Any]] = {}
         self._deleted: set[tuple[str, str]] = set()
         self._pending_files: dict[str, dict[str, Any]] = {}
+        self.file_downloads: list[dict[str, Any]] = []  # GETs of hosted files: path, token, status
         self._issued_triggers: dict[str, float] = {}
         self._used_triggers: set[str] = set()
         self._external_ids: dict[str, str] = {}
@@ -414,6 +419,58 @@ class SlackStandIn:
             trigger = f"{int(now * 1000)}.{1000000000 + n}.{hashlib.sha1(str(n).encode()).hexdigest()}"
             self._issued_triggers[trigger] = now
             return trigger
+
+    def add_file(self, name: str, content: bytes, *, user: str | None = None) -> dict[str, Any]:
+        """Host a file as if ``user`` had uploaded it; returns a Slack-like file object (as in a ``file_input``
+        submission's ``files``) whose ``url_private_download`` the stand-in serves to bot-token holders."""
+        with self._lock:
+            file_id = self._new_id("F")
+            self._hosted_files[file_id] = (name, bytes(content))
+        extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+        now = int(self.clock())
+        prefix = f"{self.base}/files-pri/{self.team_id}-{file_id}"
+        owner = user or self.bot_user_id
+        return {
+            "id": file_id,
+            "created": now,
+            "timestamp": now,
+            "name": name,
+            "title": name,
+            "mimetype": "text/csv" if extension == "csv" else "application/octet-stream",
+            "filetype": extension or "binary",
+            "pretty_type": extension.upper() or "Binary",
+            "user": owner,
+            "user_team": self.team_id,
+            "mode": "hosted",
+            "editable": False,
+            "is_external": False,
+            "external_type": "",
+            "is_public": False,
+            "public_url_shared": False,
+            "size": len(content),
+            "url_private": f"{prefix}/{quote(name)}",
+            "url_private_download": f"{prefix}/download/{quote(name)}",
+            "permalink": f"https://{self.team_domain}.slack.com/files/{owner}/{file_id}/{quote(name)}",
+        }
+
+    def _serve_file(self, path: str, authorization: str) -> tuple[int, bytes, str]:
+        """GET /files-pri/<team>-<file id>/[download/]<name>: the bytes, for a valid bot token only."""
+        token = authorization[7:].strip() if authorization.lower().startswith("bearer ") else ""
+        parts = path.split("/")  # ["", "files-pri", "<team>-<file id>", ...]
+        file_id = parts[2].rsplit("-", 1)[-1] if len(parts) > 3 else ""
+        with self._lock:
+            hosted = self._hosted_files.get(file_id)
+            if not token:
+                status = 401
+            elif not self.token_check(token):
+                status = 403
+            else:
+                status = 200 if hosted is not None and unquote(parts[-1]) == hosted[0] else 404
+            self.file_downloads.append({"path": path, "token": token or None, "status": status})
+        if status == 200 and hosted is not None:
+            return 200, hosted[1], "text/csv" if hosted[0].lower().endswith(".csv") else "application/octet-stream"
+        reasons = {401: b"Unauthorized", 403: b"Forbidden", 404: b"Not Found"}
+        return status, reasons[status], "text/plain; charset=utf-8"
 
     def response_url(self, key: str = "") -> str:
         """A ``response_url`` pointing at the stand-in; POSTs to it land in ``response_url_posts``."""
@@ -1156,6 +1213,9 @@ class _RequestHandler(BaseHTTPRequestHandler):
         elif path.startswith("/upload/v1/") and self.command == "POST":
             status, text = self.standin._handle_upload(path[len("/upload/v1/") :], body)
             self._send(status, text.encode("utf-8"), "text/plain; charset=utf-8")
+        elif path.startswith("/files-pri/") and self.command == "GET":
+            status, content, content_type = self.standin._serve_file(path, self.headers.get("Authorization", ""))
+            self._send(status, content, content_type)
         elif path.startswith("/response_url/") and self.command == "POST":
             try:
                 payload = json.loads(body or b"{}")
