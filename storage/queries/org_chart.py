@@ -1,0 +1,92 @@
+"""The org chart in bulk: look people up by many Slack ids at once, insert and update them many at a time.
+
+An import of thousands of rows costs a handful of statements, not one query per person.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
+
+from storage.models import Person, utcnow
+
+# Well under SQLite's bound-parameter limit (32,766) and PostgreSQL's (65,535).
+CHUNK = 1000
+
+
+@dataclass(frozen=True)
+class ChartUpdate:
+    """What an import sets on one person."""
+
+    person_id: int
+    email: str | None
+    department: str
+    level: int
+    manager_id: int | None
+
+
+def _chunks(items: Sequence[str]) -> Iterator[Sequence[str]]:
+    for start in range(0, len(items), CHUNK):
+        yield items[start : start + CHUNK]
+
+
+def person_ids_by_slack_id(session: Session, team_id: str, slack_user_ids: Iterable[str]) -> dict[str, int]:
+    ids = sorted(set(slack_user_ids))
+    found: dict[str, int] = {}
+    for chunk in _chunks(ids):
+        rows = session.execute(
+            select(Person.slack_user_id, Person.id).where(Person.team_id == team_id, Person.slack_user_id.in_(chunk))
+        )
+        found.update({slack_user_id: person_id for slack_user_id, person_id in rows})
+    return found
+
+
+def insert_people(session: Session, team_id: str, slack_user_ids: Sequence[str]) -> None:
+    """New people, known only by Slack id until `update_people` fills in the rest."""
+    if not slack_user_ids:
+        return
+    now = utcnow()
+    session.execute(
+        insert(Person),
+        [
+            {"team_id": team_id, "slack_user_id": slack_user_id, "in_org_chart": True, "updated_at": now}
+            for slack_user_id in slack_user_ids
+        ],
+    )
+
+
+def update_people(session: Session, changes: Sequence[ChartUpdate]) -> None:
+    """Set department, level, manager (and email when the file gives one) by primary key, in one executemany."""
+    if not changes:
+        return
+    now = utcnow()
+    with_email = [c for c in changes if c.email]
+    without_email = [c for c in changes if not c.email]
+    for group, include_email in ((with_email, True), (without_email, False)):
+        if not group:
+            continue
+        session.execute(
+            update(Person),
+            [
+                {
+                    "id": change.person_id,
+                    "department": change.department,
+                    "level": change.level,
+                    "manager_id": change.manager_id,
+                    "in_org_chart": True,
+                    "updated_at": now,
+                    **({"email": change.email} if include_email else {}),
+                }
+                for change in group
+            ],
+        )
+
+
+def org_chart_people(session: Session, team_id: str) -> Sequence[Person]:
+    """Everyone the org chart import has placed, in id order."""
+    return session.scalars(
+        select(Person).where(Person.team_id == team_id, Person.in_org_chart.is_(True)).order_by(Person.id)
+    ).all()
