@@ -83,10 +83,3 @@ def update_people(session: Session, changes: Sequence[ChartUpdate]) -> None:
                 for change in group
             ],
         )
-
-
-def org_chart_people(session: Session, team_id: str) -> Sequence[Person]:
-    """Everyone the org chart import has placed, in id order."""
-    return session.scalars(
-        select(Person).where(Person.team_id == team_id, Person.in_org_chart.is_(True)).order_by(Person.id)
-    ).all()
