@@ -34,18 +34,28 @@ def _parser() -> argparse.ArgumentParser:
 
 def _serve(settings: Settings) -> int:
     from bot.app import build_app, build_services
+    from bot.scheduler import SchedulerLeader
     from bot.server import http_server, run_socket_mode
 
     settings.require_slack()
     services = build_services(settings)
     services.db.upgrade()
     bolt = build_app(settings, services)
-    if settings.app_token:
-        logging.getLogger(__name__).info("starting in Socket Mode")
-        run_socket_mode(bolt, settings.app_token)
-    else:
-        logging.getLogger(__name__).info("listening on :%s (POST /slack/events, GET /healthz)", settings.port)
-        http_server(bolt, services.db, settings.port).run()
+    leader = SchedulerLeader(
+        services.db,
+        services.client,
+        lease_seconds=settings.scheduler_lease_seconds,
+        interval_override=settings.job_interval_seconds,
+    ).start()
+    try:
+        if settings.app_token:
+            logging.getLogger(__name__).info("starting in Socket Mode")
+            run_socket_mode(bolt, settings.app_token)
+        else:
+            logging.getLogger(__name__).info("listening on :%s (POST /slack/events, GET /healthz)", settings.port)
+            http_server(bolt, services.db, settings.port).run()
+    finally:
+        leader.stop()
     return 0
 
 
@@ -80,6 +90,9 @@ def _import_org(settings: Settings, path: str, team: str | None) -> int:
             summary = import_org(db, team_id, handle.read(), client)
     except OSError as error:
         print(f"Cannot read {path}: {error.strerror}", file=sys.stderr)
+        return 1
+    except UnicodeDecodeError:
+        print(f"{path} is not UTF-8 text: export it from your HR system as CSV UTF-8 and try again.", file=sys.stderr)
         return 1
     except OrgImportError as error:
         print(f"{path} was not imported; nothing changed. Fix these and try again:", file=sys.stderr)

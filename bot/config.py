@@ -35,6 +35,8 @@ class Settings:
     port: int = 3000
     admin_user_ids: tuple[str, ...] = ()
     digest_channel: str | None = None
+    scheduler_lease_seconds: int = 30
+    job_interval_seconds: int | None = None  # tests and the demo speed jobs up; production leaves it unset
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -77,6 +79,15 @@ def _port(env: Mapping[str, str]) -> int:
         return 3000
     if not raw.isdigit() or not 0 < int(raw) < 65536:
         raise ConfigError(f"PORT must be a TCP port number from 1 to 65535, got {raw!r}")
+    return int(raw)
+
+
+def _positive(env: Mapping[str, str], name: str, default: int | None, what: str) -> int | None:
+    raw = _optional(env, name)
+    if raw is None:
+        return default
+    if not raw.isdigit() or int(raw) == 0:
+        raise ConfigError(f"{name} must be a whole number of seconds above 0 ({what}), got {raw!r}")
     return int(raw)
 
 
@@ -126,6 +137,9 @@ def settings_from(env: Mapping[str, str]) -> Settings:
         port=_port(env),
         admin_user_ids=_admins(env),
         digest_channel=_channel(env),
+        scheduler_lease_seconds=_positive(env, "SCHEDULER_LEASE_SECONDS", 30, "how long a dead scheduler blocks others")
+        or 30,
+        job_interval_seconds=_positive(env, "JOB_INTERVAL_SECONDS", None, "run every periodic job this often"),
     )
 
 

@@ -38,3 +38,11 @@ def current_programme(session: Session, team_id: str) -> Programme:
         session.add(programme)
         session.flush()
     return programme
+
+
+def first_programme_schedule(session: Session) -> tuple[int, int, str]:
+    """(digest weekday, hour, time zone) of the first programme, or Monday 09:00 UTC when there is none."""
+    row = session.execute(
+        select(Programme.digest_weekday, Programme.digest_hour, Programme.timezone).order_by(Programme.id).limit(1)
+    ).first()
+    return (row[0], row[1], row[2]) if row else (0, 9, "UTC")
