@@ -234,7 +234,7 @@ def test_scheduling_outside_hours_warns_and_can_be_overridden(paired: tuple[Runn
 
 
 def test_schedule_and_log_commands_open_their_modals(paired: tuple[RunningApp, int]) -> None:
-    app, pair_id = paired
+    app, _pair_id = paired
     app.driver.command(MENTOR, "schedule")
     app.driver.command(MENTOR, "log")
     views = _wait_for(lambda: len(app.slack.calls_to("views.open")) >= 2 and app.slack.calls_to("views.open"))
