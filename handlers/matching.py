@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from typing import Any
 
-from bot.outbox import OutboxSender
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot import match_flow
 from bot.messages.matching import decided_message, progress_text, proposal_message
+from bot.outbox import OutboxSender
 from bot.services import Services
 from handlers.commands import register_subcommand
 
 log = logging.getLogger(__name__)
 NOT_ADMIN = "Only programme admins can run matching."
+PROGRESS_EVERY_SECONDS = 3.0
 
 
 def _team(body: dict[str, Any]) -> str:
@@ -68,14 +70,19 @@ def _approve(body: dict[str, Any], client: WebClient, services: Services) -> Non
     headline = f"Approved by <@{admin}>: {approval.pairs_created} pairs.{skipped}"
     client.chat_update(channel=channel, ts=ts, **decided_message(run_id, f"{headline}\nSending intros…"))
 
-    def show(sent: int, total: int) -> None:
-        client.chat_update(
-            channel=channel, ts=ts, **decided_message(run_id, f"{headline}\n{progress_text(sent, total)}")
-        )
+    last_shown = [time.monotonic()]
+
+    def show(sent: int, total: int, final: bool = False) -> None:
+        # chat.update is rate-limited like any post: refresh the count every few seconds, not per intro
+        if not final and time.monotonic() - last_shown[0] < PROGRESS_EVERY_SECONDS:
+            return
+        last_shown[0] = time.monotonic()
+        text = f"{headline}\n{progress_text(sent, total)}"
+        client.chat_update(channel=channel, ts=ts, **decided_message(run_id, text))
 
     sender = OutboxSender(services.db, client)
     sender.drain(batch=approval.batch, on_progress=show)
-    show(*sender.progress(approval.batch))
+    show(*sender.progress(approval.batch), final=True)
 
 
 def _update_proposal(client: WebClient, body: dict[str, Any], run: Any) -> None:
