@@ -10,13 +10,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.orm import Session
-from storage.queries.outbox import enqueue
 
 from bot import ground_rules, matching
 from bot.messages.intro import intro_message
 from storage.db import Database
 from storage.models import GroundRules, MatchRun, Pair, Participant, Programme, utcnow
 from storage.queries import matching as queries
+from storage.queries.outbox import enqueue
 from storage.queries.programmes import current_programme
 
 DROPPED = "dropped from the proposal by an admin"

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from slack_sdk import WebClient
-from storage.queries.outbox import enqueue
 
 from bot.outbox import OutboxSender
 from storage.db import Database
 from storage.models import Pair
+from storage.queries.outbox import enqueue
 
 
 def post_to_pair(db: Database, client: WebClient, pair: Pair, message: dict[str, Any], dedupe_key: str) -> None:

@@ -49,9 +49,7 @@ class RunningApp:
         self.slack.stop()
 
 
-def start_app(
-    db: Database, users: Iterable[StandInUser] = ROSTER, admins: tuple[str, ...] = (ADMIN,)
-) -> RunningApp:
+def start_app(db: Database, users: Iterable[StandInUser] = ROSTER, admins: tuple[str, ...] = (ADMIN,)) -> RunningApp:
     slack = SlackStandIn(users=users, team_id=TEAM_ID).start()
     settings = Settings(
         bot_token="xoxb-test-token",

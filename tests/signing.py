@@ -15,9 +15,7 @@ def signature(secret: str, timestamp: str, body: str) -> str:
     return f"v0={digest}"
 
 
-def signed_headers(
-    secret: str, body: str, timestamp: int | None = None, content_type: str = ""
-) -> dict[str, str]:
+def signed_headers(secret: str, body: str, timestamp: int | None = None, content_type: str = "") -> dict[str, str]:
     ts = str(int(time.time()) if timestamp is None else timestamp)
     headers = {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": signature(secret, ts, body)}
     if content_type:

@@ -54,9 +54,7 @@ def test_leave_asks_to_confirm_then_erases_answers_on_request(running_app: Runni
     assert {a["value"] for a in actions} == {"keep", "erase", "stay"}
     assert all("confirm" in a for a in actions if a["action_id"] == "leave_confirm")
     with running_app.db.unit_of_work() as session:
-        assert (
-            session.scalars(select(Participant.status)).one() == "active"
-        )  # nothing happens before confirming
+        assert session.scalars(select(Participant.status)).one() == "active"  # nothing happens before confirming
     running_app.driver.click("U0JUNIOR", "leave_confirm", "erase", block_id="leave")
     _wait_for(lambda: running_app.slack.calls_to("views.publish"))
     with running_app.db.unit_of_work() as session:

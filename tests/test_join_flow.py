@@ -45,9 +45,7 @@ def join_values(
         "off_limits": {"value": {"type": "plain_text_input", "value": None}},
         "format": {"value": {"type": "radio_buttons", "selected_option": {"value": "video"}}},
         "cadence": {"value": {"type": "radio_buttons", "selected_option": {"value": "21"}}},
-        "consent": {
-            "value": {"type": "checkboxes", "selected_options": [{"value": "yes"}] if consent else []}
-        },
+        "consent": {"value": {"type": "checkboxes", "selected_options": [{"value": "yes"}] if consent else []}},
     }
 
 

@@ -59,9 +59,7 @@ def test_manifest_asks_only_for_scopes_the_code_uses() -> None:
         "files:read": [r"url_private"],
         "files:write": [r"files_upload_v2"],
     }
-    sources = [
-        p for d in ("bot", "handlers") for p in (ROOT / d).rglob("*.py") if p.name != "slack_standin.py"
-    ]
+    sources = [p for d in ("bot", "handlers") for p in (ROOT / d).rglob("*.py") if p.name != "slack_standin.py"]
     code = "\n".join(p.read_text() for p in sources)
     scopes = _manifest()["oauth_config"]["scopes"]["bot"]
     assert set(scopes) <= set(needs), f"unexplained scopes: {set(scopes) - set(needs)}"

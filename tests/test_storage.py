@@ -39,9 +39,7 @@ def test_one_person_per_slack_user_and_team(db: Database) -> None:
     with db.unit_of_work() as session:
         current_programme(session, TEAM)
         current_programme(session, "T0OTHER")
-        session.add_all(
-            [Person(team_id=TEAM, slack_user_id="U1"), Person(team_id="T0OTHER", slack_user_id="U1")]
-        )
+        session.add_all([Person(team_id=TEAM, slack_user_id="U1"), Person(team_id="T0OTHER", slack_user_id="U1")])
     with pytest.raises(IntegrityError), db.unit_of_work() as session:
         session.add(Person(team_id=TEAM, slack_user_id="U1"))
 
@@ -64,26 +62,16 @@ def test_an_ended_pair_frees_the_mentee_but_the_same_two_never_pair_again(db: Da
     with db.unit_of_work() as session:
         session.add(Pair(team_id=TEAM, programme_id=programme_id, mentor_id=mentor_b, mentee_id=mentee))
     with pytest.raises(IntegrityError), db.unit_of_work() as session:
-        session.add(
-            Pair(
-                team_id=TEAM, programme_id=programme_id, mentor_id=mentor_a, mentee_id=mentee, status="ended"
-            )
-        )
+        session.add(Pair(team_id=TEAM, programme_id=programme_id, mentor_id=mentor_a, mentee_id=mentee, status="ended"))
 
 
 def test_a_mentor_with_two_slots_takes_two_mentees_not_three(db: Database) -> None:
     programme_id, (mentee_a, mentor, mentee_b, _, mentee_c) = _people(db, 5)
     with db.unit_of_work() as session:
-        session.add(
-            Pair(team_id=TEAM, programme_id=programme_id, mentor_id=mentor, mentee_id=mentee_a, mentor_slot=1)
-        )
-        session.add(
-            Pair(team_id=TEAM, programme_id=programme_id, mentor_id=mentor, mentee_id=mentee_b, mentor_slot=2)
-        )
+        session.add(Pair(team_id=TEAM, programme_id=programme_id, mentor_id=mentor, mentee_id=mentee_a, mentor_slot=1))
+        session.add(Pair(team_id=TEAM, programme_id=programme_id, mentor_id=mentor, mentee_id=mentee_b, mentor_slot=2))
     with pytest.raises(IntegrityError), db.unit_of_work() as session:
-        session.add(
-            Pair(team_id=TEAM, programme_id=programme_id, mentor_id=mentor, mentee_id=mentee_c, mentor_slot=3)
-        )
+        session.add(Pair(team_id=TEAM, programme_id=programme_id, mentor_id=mentor, mentee_id=mentee_c, mentor_slot=3))
 
 
 @pytest.mark.parametrize(
@@ -108,13 +96,9 @@ def test_ratings_outside_one_to_five_and_cancel_sides_are_refused(db: Database) 
         session.flush()
         meeting_id = meeting.id
     with pytest.raises(IntegrityError), db.unit_of_work() as session:
-        session.add(
-            CheckIn(team_id=TEAM, session_id=meeting_id, participant_id=mentor, side="junior", rating=6)
-        )
+        session.add(CheckIn(team_id=TEAM, session_id=meeting_id, participant_id=mentor, side="junior", rating=6))
     with pytest.raises(IntegrityError), db.unit_of_work() as session:
-        session.get(
-            MentoringSession, meeting_id
-        ).cancelled_by = "senior"  # cancelled_by on a scheduled session
+        session.get(MentoringSession, meeting_id).cancelled_by = "senior"  # cancelled_by on a scheduled session
 
 
 def test_times_come_back_timezone_aware_utc_and_naive_times_are_refused(db: Database) -> None:

@@ -40,9 +40,7 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
         sa.CheckConstraint("status IN ('pending', 'sending', 'sent', 'failed')", name=op.f("ck_outbox_status")),
-        sa.ForeignKeyConstraint(
-            ["team_id"], ["workspaces.team_id"], name=op.f("fk_outbox_team_id_workspaces")
-        ),
+        sa.ForeignKeyConstraint(["team_id"], ["workspaces.team_id"], name=op.f("fk_outbox_team_id_workspaces")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_outbox")),
         sa.UniqueConstraint("team_id", "dedupe_key", name=op.f("uq_outbox_team_id")),
     )
@@ -69,9 +67,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(
             ["manager_id"], ["people.id"], name=op.f("fk_people_manager_id_people"), ondelete="SET NULL"
         ),
-        sa.ForeignKeyConstraint(
-            ["team_id"], ["workspaces.team_id"], name=op.f("fk_people_team_id_workspaces")
-        ),
+        sa.ForeignKeyConstraint(["team_id"], ["workspaces.team_id"], name=op.f("fk_people_team_id_workspaces")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_people")),
         sa.UniqueConstraint("team_id", "slack_user_id", name=op.f("uq_people_team_id")),
     )
@@ -106,12 +102,8 @@ def upgrade() -> None:
         sa.CheckConstraint("digest_hour BETWEEN 0 AND 23", name=op.f("ck_programmes_hour")),
         sa.CheckConstraint("digest_weekday BETWEEN 0 AND 6", name=op.f("ck_programmes_weekday")),
         sa.CheckConstraint("duration_days BETWEEN 7 AND 1095", name=op.f("ck_programmes_duration")),
-        sa.CheckConstraint(
-            "nudge_cancel_n BETWEEN 1 AND nudge_cancel_m", name=op.f("ck_programmes_nudge_n_of_m")
-        ),
-        sa.ForeignKeyConstraint(
-            ["team_id"], ["workspaces.team_id"], name=op.f("fk_programmes_team_id_workspaces")
-        ),
+        sa.CheckConstraint("nudge_cancel_n BETWEEN 1 AND nudge_cancel_m", name=op.f("ck_programmes_nudge_n_of_m")),
+        sa.ForeignKeyConstraint(["team_id"], ["workspaces.team_id"], name=op.f("fk_programmes_team_id_workspaces")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_programmes")),
         sa.UniqueConstraint("team_id", "name", name=op.f("uq_programmes_team_id")),
     )
@@ -128,18 +120,14 @@ def upgrade() -> None:
         sa.Column("proposal", sa.JSON(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("decided_at", sa.DateTime(timezone=True), nullable=True),
-        sa.CheckConstraint(
-            "status IN ('proposed', 'approved', 'discarded')", name=op.f("ck_match_runs_status")
-        ),
+        sa.CheckConstraint("status IN ('proposed', 'approved', 'discarded')", name=op.f("ck_match_runs_status")),
         sa.ForeignKeyConstraint(
             ["programme_id"],
             ["programmes.id"],
             name=op.f("fk_match_runs_programme_id_programmes"),
             ondelete="CASCADE",
         ),
-        sa.ForeignKeyConstraint(
-            ["team_id"], ["workspaces.team_id"], name=op.f("fk_match_runs_team_id_workspaces")
-        ),
+        sa.ForeignKeyConstraint(["team_id"], ["workspaces.team_id"], name=op.f("fk_match_runs_team_id_workspaces")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_match_runs")),
     )
     with op.batch_alter_table("match_runs", schema=None) as batch_op:
@@ -179,9 +167,7 @@ def upgrade() -> None:
             name=op.f("fk_participants_programme_id_programmes"),
             ondelete="CASCADE",
         ),
-        sa.ForeignKeyConstraint(
-            ["team_id"], ["workspaces.team_id"], name=op.f("fk_participants_team_id_workspaces")
-        ),
+        sa.ForeignKeyConstraint(["team_id"], ["workspaces.team_id"], name=op.f("fk_participants_team_id_workspaces")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_participants")),
         sa.UniqueConstraint("programme_id", "person_id", name=op.f("uq_participants_programme_id")),
     )
@@ -232,9 +218,7 @@ def upgrade() -> None:
             name=op.f("fk_pairs_programme_id_programmes"),
             ondelete="CASCADE",
         ),
-        sa.ForeignKeyConstraint(
-            ["team_id"], ["workspaces.team_id"], name=op.f("fk_pairs_team_id_workspaces")
-        ),
+        sa.ForeignKeyConstraint(["team_id"], ["workspaces.team_id"], name=op.f("fk_pairs_team_id_workspaces")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_pairs")),
         sa.UniqueConstraint("mentor_id", "mentee_id", name=op.f("uq_pairs_mentor_id")),
     )
@@ -277,9 +261,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(
             ["pair_id"], ["pairs.id"], name=op.f("fk_ground_rules_pair_id_pairs"), ondelete="CASCADE"
         ),
-        sa.ForeignKeyConstraint(
-            ["team_id"], ["workspaces.team_id"], name=op.f("fk_ground_rules_team_id_workspaces")
-        ),
+        sa.ForeignKeyConstraint(["team_id"], ["workspaces.team_id"], name=op.f("fk_ground_rules_team_id_workspaces")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_ground_rules")),
         sa.UniqueConstraint("pair_id", name=op.f("uq_ground_rules_pair_id")),
     )
@@ -304,19 +286,13 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(
             ["outbox_id"], ["outbox.id"], name=op.f("fk_nudge_log_outbox_id_outbox"), ondelete="SET NULL"
         ),
-        sa.ForeignKeyConstraint(
-            ["pair_id"], ["pairs.id"], name=op.f("fk_nudge_log_pair_id_pairs"), ondelete="CASCADE"
-        ),
-        sa.ForeignKeyConstraint(
-            ["team_id"], ["workspaces.team_id"], name=op.f("fk_nudge_log_team_id_workspaces")
-        ),
+        sa.ForeignKeyConstraint(["pair_id"], ["pairs.id"], name=op.f("fk_nudge_log_pair_id_pairs"), ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["team_id"], ["workspaces.team_id"], name=op.f("fk_nudge_log_team_id_workspaces")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_nudge_log")),
     )
     with op.batch_alter_table("nudge_log", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_nudge_log_pair_id"), ["pair_id"], unique=False)
-        batch_op.create_index(
-            "ix_nudge_log_recipient_kind", ["recipient_user_id", "kind", "created_at"], unique=False
-        )
+        batch_op.create_index("ix_nudge_log_recipient_kind", ["recipient_user_id", "kind", "created_at"], unique=False)
         batch_op.create_index(batch_op.f("ix_nudge_log_team_id"), ["team_id"], unique=False)
 
     op.create_table(
@@ -343,18 +319,14 @@ def upgrade() -> None:
         sa.CheckConstraint(
             "state IN ('scheduled', 'held', 'cancelled', 'rescheduled')", name=op.f("ck_sessions_state")
         ),
-        sa.ForeignKeyConstraint(
-            ["pair_id"], ["pairs.id"], name=op.f("fk_sessions_pair_id_pairs"), ondelete="CASCADE"
-        ),
+        sa.ForeignKeyConstraint(["pair_id"], ["pairs.id"], name=op.f("fk_sessions_pair_id_pairs"), ondelete="CASCADE"),
         sa.ForeignKeyConstraint(
             ["rescheduled_to_id"],
             ["sessions.id"],
             name=op.f("fk_sessions_rescheduled_to_id_sessions"),
             ondelete="SET NULL",
         ),
-        sa.ForeignKeyConstraint(
-            ["team_id"], ["workspaces.team_id"], name=op.f("fk_sessions_team_id_workspaces")
-        ),
+        sa.ForeignKeyConstraint(["team_id"], ["workspaces.team_id"], name=op.f("fk_sessions_team_id_workspaces")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_sessions")),
     )
     with op.batch_alter_table("sessions", schema=None) as batch_op:
@@ -381,9 +353,7 @@ def upgrade() -> None:
             name=op.f("ck_check_ins_outcome"),
         ),
         sa.CheckConstraint("side IN ('senior', 'junior')", name=op.f("ck_check_ins_side")),
-        sa.CheckConstraint(
-            "two_way IS NULL OR two_way IN ('yes', 'partly', 'no')", name=op.f("ck_check_ins_two_way")
-        ),
+        sa.CheckConstraint("two_way IS NULL OR two_way IN ('yes', 'partly', 'no')", name=op.f("ck_check_ins_two_way")),
         sa.CheckConstraint("rating IS NULL OR rating BETWEEN 1 AND 5", name=op.f("ck_check_ins_rating")),
         sa.ForeignKeyConstraint(
             ["participant_id"],
@@ -394,9 +364,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(
             ["session_id"], ["sessions.id"], name=op.f("fk_check_ins_session_id_sessions"), ondelete="CASCADE"
         ),
-        sa.ForeignKeyConstraint(
-            ["team_id"], ["workspaces.team_id"], name=op.f("fk_check_ins_team_id_workspaces")
-        ),
+        sa.ForeignKeyConstraint(["team_id"], ["workspaces.team_id"], name=op.f("fk_check_ins_team_id_workspaces")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_check_ins")),
         sa.UniqueConstraint("session_id", "participant_id", name=op.f("uq_check_ins_session_id")),
     )
