@@ -9,9 +9,9 @@ from bot.app import build_app, build_services
 from bot.config import Settings
 from bot.server import BackgroundServer
 from bot.services import Services
+from bot.slack_driver import SlackDriver
 from bot.slack_standin import SlackStandIn, StandInUser
 from storage.db import Database
-from tests.slack_driver import SlackDriver
 
 TEAM_ID = "T0TEAM"
 SIGNING_SECRET = "test-signing-secret"

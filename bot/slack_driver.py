@@ -1,5 +1,5 @@
-"""Sends real, signed Slack requests (slash commands, view submissions, clicks, events) into the app's
-HTTP server, with payloads shaped after the captures in tests/data/inbound/."""
+"""Plays Slack's part for tests and the offline demo: real, signed requests (slash commands, view submissions,
+clicks, events) POSTed into the app's HTTP server, shaped after the captures in bot/data/inbound/."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tests.signing import form_body, payload_body, signed_headers
+from bot.slack_signing import form_body, payload_body, signed_headers
 
 INBOUND = Path(__file__).parent / "data" / "inbound"
 
