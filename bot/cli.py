@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from bot.config import ConfigError, Settings, load_settings
 
 EXIT_CONFIG = 2
+JOB_NAMES = {"checkins", "reminders", "outbox", "followups", "nudges", "digest"}
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -24,7 +25,7 @@ def _parser() -> argparse.ArgumentParser:
     db = sub.add_parser("db", help="database schema")
     db.add_argument("action", choices=["upgrade"])
     job = sub.add_parser("run-job", help="run one periodic job once")
-    job.add_argument("name", choices=["checkins", "reminders", "outbox"])
+    job.add_argument("name", choices=sorted(JOB_NAMES))
     job.add_argument("--now", help="ISO 8601 time to run as (default: now), e.g. 2026-03-01T09:00:00Z")
     imp = sub.add_parser("import-org", help="import the org chart from a CSV file")
     imp.add_argument("file")

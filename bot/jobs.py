@@ -9,7 +9,7 @@ from datetime import datetime
 
 from slack_sdk import WebClient
 
-from bot import checkins, reminders
+from bot import checkins, follow_ups, reminders
 from bot.outbox import OutboxSender
 from storage.db import Database
 
@@ -33,8 +33,15 @@ def run_outbox(db: Database, client: WebClient, now: datetime) -> str:
     return f"outbox: {sent.sent} sent, {sent.failed} failed, {sent.pending} waiting"
 
 
+def run_follow_ups(db: Database, client: WebClient, now: datetime) -> str:
+    queued = follow_ups.queue_follow_ups(db, now)
+    sent = OutboxSender(db, client).send_due()
+    return f"follow-ups: {queued} queued; {sent.sent} messages sent"
+
+
 JOBS: dict[str, Callable[[Database, WebClient, datetime], str]] = {
     "checkins": run_checkins,
     "reminders": run_reminders,
     "outbox": run_outbox,
+    "followups": run_follow_ups,
 }

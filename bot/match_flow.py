@@ -15,6 +15,7 @@ from bot import ground_rules, matching
 from bot.messages.intro import intro_message
 from storage.db import Database
 from storage.models import GroundRules, MatchRun, Pair, Participant, Programme, utcnow
+from storage.queries import cohorts as cohort_queries
 from storage.queries import matching as queries
 from storage.queries.outbox import enqueue
 from storage.queries.programmes import current_programme
@@ -70,7 +71,8 @@ def _weights(programme: Programme) -> matching.Weights:
 def _pools(
     session: Session, programme: Programme, excluded: set[int]
 ) -> tuple[list[matching.Candidate], list[matching.Candidate], dict[int, Participant]]:
-    participants = queries.pool(session, programme.id)
+    cohort = cohort_queries.open_cohort(session, programme.id)
+    participants = queries.pool(session, programme.id, cohort.id if cohort else None)
     managers = queries.manager_links(session, programme.team_id)
     former: dict[int, set[int]] = {}
     for mentor_person, mentee_person in queries.former_partner_links(session, programme.team_id):
@@ -239,13 +241,15 @@ def approve(db: Database, team_id: str, run_id: int, admin_user_id: str) -> Appr
         by_id = queries.participants_by_id(session, [i for p in proposed for i in (p["mentor_id"], p["mentee_id"])])
         load = queries.active_pair_counts(session, programme.id)
         used = queries.used_mentor_slots(session, programme.id)
+        cohort = cohort_queries.open_cohort(session, programme.id)
         created, skipped = 0, []
         for proposed_pair in proposed:
             problem = _still_valid(proposed_pair, by_id, load)
             if problem:
                 skipped.append(f"<@{proposed_pair['mentor_user']}> & <@{proposed_pair['mentee_user']}>: {problem}")
                 continue
-            pair = _create_pair(session, programme, run, proposed_pair, _free_slot(used, proposed_pair["mentor_id"]))
+            slot = _free_slot(used, proposed_pair["mentor_id"])
+            pair = _create_pair(session, programme, run, proposed_pair, slot, cohort.id if cohort else None)
             load[pair.mentor_id] = load.get(pair.mentor_id, 0) + 1
             load[pair.mentee_id] = 1
             _enqueue_intro(session, programme, pair, by_id)
@@ -255,7 +259,9 @@ def approve(db: Database, team_id: str, run_id: int, admin_user_id: str) -> Appr
         return Approval(run_id, batch, created, skipped=tuple(skipped))
 
 
-def _create_pair(session: Session, programme: Programme, run: MatchRun, proposed: dict[str, Any], slot: int) -> Pair:
+def _create_pair(
+    session: Session, programme: Programme, run: MatchRun, proposed: dict[str, Any], slot: int, cohort_id: int | None
+) -> Pair:
     pair = Pair(
         team_id=programme.team_id,
         programme_id=programme.id,
@@ -263,6 +269,7 @@ def _create_pair(session: Session, programme: Programme, run: MatchRun, proposed
         mentor_id=proposed["mentor_id"],
         mentee_id=proposed["mentee_id"],
         mentor_slot=slot,
+        cohort_id=cohort_id,
         score=proposed["score"],
         reason=proposed["reason"],
     )

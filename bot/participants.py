@@ -8,9 +8,12 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from bot import cohorts
+from bot.mentor_support import guides_for, tips
 from bot.pair_endings import end_pairs_of_leaver
 from storage.db import Database
 from storage.models import Pair, Participant, Person, utcnow
+from storage.queries import cohorts as cohort_queries
 from storage.queries import participants as participant_queries
 from storage.queries import people as people_queries
 from storage.queries.checkins import history_for
@@ -37,6 +40,7 @@ class JoinForm:
     cadence_days: int = 21
     consent: bool = False
     level_raw: str = ""
+    self_rating: int | None = None
 
 
 @dataclass(frozen=True)
@@ -67,6 +71,7 @@ class JoinPrefill:
     name: str | None = None
     topics: tuple[str, ...] = field(default_factory=tuple)
     already_joined: bool = False
+    self_rating: int | None = None
 
 
 def _typical_level(session: Session, programme_id: int, role: str) -> float | None:
@@ -116,6 +121,11 @@ def validate_join(db: Database, team_id: str, user_id: str, form: JoinForm) -> d
         errors["cadence"] = "Choose how often you would like to meet."
     if not form.consent:
         errors["consent"] = "Please agree to the confidentiality terms to take part."
+    if form.role == "mentee" and (form.self_rating is None or not 1 <= form.self_rating <= 5):
+        errors["self_rating"] = "Rate your understanding of your chosen topics from 1 to 5, so we can see the change."
+    cohort_problem = cohorts.join_check(db, team_id, form.role)
+    if cohort_problem:
+        errors["role"] = cohort_problem
     if errors:
         return errors
     with db.unit_of_work() as session:
@@ -178,6 +188,7 @@ def prefill_for(db: Database, team_id: str, user_id: str, profile: SlackProfile)
             name=person.display_name,
             topics=topics,
             already_joined=True,
+            self_rating=participant.self_rating_join,
         )
 
 
@@ -213,6 +224,11 @@ def save_join(db: Database, team_id: str, user_id: str, form: JoinForm) -> tuple
         participant.format = form.format or "either"
         participant.cadence_days = form.cadence_days
         participant.consent = form.consent
+        if participant.role == "mentee" and participant.self_rating_join is None:
+            participant.self_rating_join = form.self_rating  # kept from the first join, to measure the change
+        open_cohort = cohort_queries.open_cohort(session, programme.id)
+        if open_cohort is not None and (participant.cohort_id is None or participant.status == "left"):
+            participant.cohort_id = open_cohort.id
         if participant.status == "left":
             participant.left_at = None
         participant.status = "active"
@@ -257,6 +273,9 @@ class ParticipantStatus:
     programme_name: str = ""
     pairs: tuple[PairView, ...] = ()
     history: tuple[HistoryItem, ...] = ()
+    guides: tuple[tuple[str, str], ...] = ()
+    tips: tuple[str, ...] = ()
+    mentors_channel: str | None = None
 
 
 def status_of(db: Database, team_id: str, user_id: str) -> ParticipantStatus:
@@ -289,6 +308,11 @@ def status_of(db: Database, team_id: str, user_id: str) -> ParticipantStatus:
                 )
                 for m, c in history_for(session, participant.id)
             ),
+            guides=tuple(guides_for(participant.topics_offered, programme.mentor_guides))
+            if participant.role == "mentor"
+            else (),
+            tips=tuple(tips(programme.mentor_guides)) if participant.role == "mentor" else (),
+            mentors_channel=programme.mentors_channel if participant.role == "mentor" else None,
         )
 
 

@@ -71,6 +71,7 @@ def job_triggers(interval_override: int | None, digest_slot: tuple[int, int, str
         "checkins": every(15),
         "nudges": every(60),
         "reminders": every(60),
+        "followups": every(24 * 60),
         "digest": CronTrigger(day_of_week=weekday, hour=hour, minute=0, timezone=zone),
     }
 

@@ -5,7 +5,19 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.services import Services
-from handlers import actions, checkins, commands, events, matching, org_import, pairs, views
+from handlers import (
+    actions,
+    checkins,
+    cohorts,
+    commands,
+    events,
+    follow_ups,
+    matching,
+    org_import,
+    pairs,
+    settings,
+    views,
+)
 
 
 def register(app: App, services: Services) -> None:
@@ -17,3 +29,6 @@ def register(app: App, services: Services) -> None:
     matching.register(app, services)
     pairs.register(app, services)
     checkins.register(app, services)
+    cohorts.register(app, services)
+    follow_ups.register(app, services)
+    settings.register(app, services)

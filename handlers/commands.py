@@ -17,7 +17,7 @@ from bot.slack_profiles import fetch_profile
 
 log = logging.getLogger(__name__)
 Subcommand = Callable[[Ack, dict[str, Any], WebClient, Services], None]
-ADMIN_ONLY = {"match", "pairs", "digest", "settings", "import-org", "export"}
+ADMIN_ONLY = {"match", "pairs", "digest", "settings", "import-org", "export", "cohort"}
 
 
 def _say(ack: Ack, text: str) -> None:

@@ -72,6 +72,14 @@ def on_upload_submission(ack: Ack, body: dict[str, Any], client: WebClient, serv
 def register(app: App, services: Services) -> None:
     register_subcommand("import-org", open_upload_modal)
 
+    @app.action("admin_import_org")
+    def home_button(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        if not services.admins.is_admin(_team(body), body["user"]["id"]):
+            client.chat_postMessage(channel=body["user"]["id"], text=NOT_ADMIN)
+            return
+        client.views_open(trigger_id=body["trigger_id"], view=screens.upload_modal())
+
     @app.view(screens.CALLBACK_ID)
     def on_submit(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         on_upload_submission(ack, body, client, services)

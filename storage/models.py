@@ -47,6 +47,11 @@ TWO_WAY_ANSWERS = ("yes", "partly", "no")
 NUDGE_KINDS = ("senior_cancelling", "escalation", "stale_pair", "checkin_reminder", "session_reminder")
 OUTBOX_STATUSES = ("pending", "sending", "sent", "failed")
 MATCH_RUN_STATUSES = ("proposed", "approved", "discarded")
+COHORT_STATUSES = ("open", "closed")
+COHORT_AUDIENCES = ("everyone", "mentors", "mentees")
+WOULD_AGAIN = ("yes", "maybe", "no")
+FOLLOW_UP_DAYS = (30, 60, 90)
+FOLLOW_UP_ANSWERS = ("done", "in_progress", "dropped")
 
 
 def utcnow() -> datetime:
@@ -129,6 +134,8 @@ class Programme(Base):
     matching_weights: Mapped[dict[str, Any]] = mapped_column(default=dict)
     admin_user_ids: Mapped[list[str]] = mapped_column(default=list)
     admin_usergroup: Mapped[str | None] = mapped_column(String(32))
+    mentor_guides: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    mentors_channel: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -168,6 +175,7 @@ class Participant(Base):
         CheckConstraint(_in("status", PARTICIPANT_STATUSES), name="status"),
         CheckConstraint("capacity BETWEEN 1 AND 2", name="capacity"),
         CheckConstraint("cadence_days BETWEEN 7 AND 90", name="cadence"),
+        CheckConstraint("self_rating_join IS NULL OR self_rating_join BETWEEN 1 AND 5", name="self_rating_join"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -184,6 +192,8 @@ class Participant(Base):
     capacity: Mapped[int] = mapped_column(default=1)
     consent: Mapped[bool] = mapped_column(Boolean, default=False)
     status: Mapped[str] = mapped_column(String(16), default="active")
+    cohort_id: Mapped[int | None] = mapped_column(ForeignKey("cohorts.id", ondelete="SET NULL"), index=True)
+    self_rating_join: Mapped[int | None] = mapped_column()
     joined_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     left_at: Mapped[datetime | None] = mapped_column()
@@ -239,6 +249,7 @@ class Pair(Base):
     team_id: Mapped[str] = mapped_column(ForeignKey("workspaces.team_id"), index=True)
     programme_id: Mapped[int] = mapped_column(ForeignKey("programmes.id", ondelete="CASCADE"), index=True)
     match_run_id: Mapped[int | None] = mapped_column(ForeignKey("match_runs.id", ondelete="SET NULL"))
+    cohort_id: Mapped[int | None] = mapped_column(ForeignKey("cohorts.id", ondelete="SET NULL"), index=True)
     mentor_id: Mapped[int] = mapped_column(ForeignKey("participants.id", ondelete="CASCADE"), index=True)
     mentee_id: Mapped[int] = mapped_column(ForeignKey("participants.id", ondelete="CASCADE"), index=True)
     mentor_slot: Mapped[int] = mapped_column(default=1)
@@ -379,3 +390,86 @@ class Lease(Base):
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     holder: Mapped[str] = mapped_column(String(120))
     expires_at: Mapped[datetime] = mapped_column()
+
+
+class Cohort(Base):
+    """A round of the programme: who may join, its dates, open until an admin closes it with a survey."""
+
+    __tablename__ = "cohorts"
+    __table_args__ = (
+        CheckConstraint(_in("status", COHORT_STATUSES), name="status"),
+        CheckConstraint(_in("audience", COHORT_AUDIENCES), name="audience"),
+        CheckConstraint("ends_at > starts_at", name="dates"),
+        Index(
+            "uq_cohorts_one_open",
+            "programme_id",
+            unique=True,
+            sqlite_where=text("status = 'open'"),
+            postgresql_where=text("status = 'open'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(ForeignKey("workspaces.team_id"), index=True)
+    programme_id: Mapped[int] = mapped_column(ForeignKey("programmes.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    audience: Mapped[str] = mapped_column(String(16), default="everyone")
+    starts_at: Mapped[datetime] = mapped_column()
+    ends_at: Mapped[datetime] = mapped_column()
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    opened_by: Mapped[str | None] = mapped_column(String(32))
+    closed_at: Mapped[datetime | None] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SurveyResponse(Base):
+    """A participant's closing survey for a cohort (private; only counts leave it)."""
+
+    __tablename__ = "survey_responses"
+    __table_args__ = (
+        UniqueConstraint("cohort_id", "participant_id"),
+        CheckConstraint(f"would_again IS NULL OR {_in('would_again', WOULD_AGAIN)}", name="would_again"),
+        CheckConstraint("self_rating_after IS NULL OR self_rating_after BETWEEN 1 AND 5", name="self_rating_after"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(ForeignKey("workspaces.team_id"), index=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"), index=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id", ondelete="CASCADE"))
+    sent_at: Mapped[datetime] = mapped_column(default=utcnow)
+    would_again: Mapped[str | None] = mapped_column(String(8))
+    what_changed: Mapped[str | None] = mapped_column(Text)
+    self_rating_after: Mapped[int | None] = mapped_column()
+    answered_at: Mapped[datetime | None] = mapped_column()
+
+
+class ActionFollowUp(Base):
+    """Following up, privately, an action a senior recorded at a check-in: after 30, 60 and 90 days."""
+
+    __tablename__ = "action_follow_ups"
+    __table_args__ = (
+        UniqueConstraint("check_in_id", "day"),
+        CheckConstraint("day IN (30, 60, 90)", name="day"),
+        CheckConstraint(f"answer IS NULL OR {_in('answer', FOLLOW_UP_ANSWERS)}", name="answer"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(ForeignKey("workspaces.team_id"), index=True)
+    check_in_id: Mapped[int] = mapped_column(ForeignKey("check_ins.id", ondelete="CASCADE"), index=True)
+    day: Mapped[int] = mapped_column()
+    sent_at: Mapped[datetime] = mapped_column(default=utcnow)
+    answer: Mapped[str | None] = mapped_column(String(16))
+    answered_at: Mapped[datetime | None] = mapped_column()
+
+
+class SettingsChange(Base):
+    """One save of the programme settings: who, when, and only the fields that changed, as {field: [old, new]}."""
+
+    __tablename__ = "settings_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(ForeignKey("workspaces.team_id"), index=True)
+    programme_id: Mapped[int] = mapped_column(ForeignKey("programmes.id", ondelete="CASCADE"), index=True)
+    changed_by: Mapped[str] = mapped_column(String(32))
+    changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    changes: Mapped[dict[str, Any]] = mapped_column(default=dict)

@@ -46,6 +46,9 @@ def join_values(
         "format": {"value": {"type": "radio_buttons", "selected_option": {"value": "video"}}},
         "cadence": {"value": {"type": "radio_buttons", "selected_option": {"value": "21"}}},
         "consent": {"value": {"type": "checkboxes", "selected_options": [{"value": "yes"}] if consent else []}},
+        "self_rating": {
+            "value": {"type": "radio_buttons", "selected_option": {"value": "2"} if role == "mentee" else None}
+        },
     }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.escaping import escape
 from bot.messages.blocks import section
 
 
@@ -29,4 +30,11 @@ def new_partner_admin_message(junior_user_id: str, senior_user_id: str) -> dict[
     return _message(
         f"<@{junior_user_id}> asked for a new partner, so their pair with <@{senior_user_id}> is closed. "
         f"<@{senior_user_id}> was told only that the pair closed. Both will be in the next matching round."
+    )
+
+
+def cohort_closed_message(cohort_name: str) -> dict[str, Any]:
+    return _message(
+        f"The '{escape(cohort_name)}' cohort has closed, and with it your reverse mentoring pair. "
+        "Thank you for every session. A short survey follows: it helps the next cohort."
     )

@@ -25,6 +25,7 @@ ADMIN_COMMANDS = (
     ("pairs", "every pair at a glance"),
     ("digest", "preview and post the programme digest"),
     ("settings", "programme settings"),
+    ("cohort open | close", "open the next cohort, or close this one with a survey"),
     ("import-org", "import the org chart from CSV"),
     ("export", "export aggregates as CSV"),
 )

@@ -43,7 +43,21 @@ def _participant_blocks(status: ParticipantStatus) -> list[Block]:
         ),
         *[block for pair in status.pairs for block in _pair_blocks(pair, status.role)],
         *_history_blocks(status.history),
+        *_mentor_support_blocks(status),
     ]
+
+
+def _mentor_support_blocks(status: ParticipantStatus) -> list[Block]:
+    if status.role != "mentor":
+        return []
+    lines = [f"*{escape(topic)}*: {escape(text)}" for topic, text in status.guides]
+    blocks: list[Block] = [divider(), header("Leading your sessions")]
+    if lines:
+        blocks.append(section("*Conversation guides for your topics*\n" + "\n".join(lines)))
+    blocks.append(section("*Ground-rule tips*\n" + "\n".join(f"• {escape(t)}" for t in status.tips)))
+    if status.mentors_channel:
+        blocks.append(context(f"Swap notes with other mentors in <#{status.mentors_channel}>."))
+    return blocks
 
 
 def _history_line(item: HistoryItem) -> str:
@@ -128,6 +142,9 @@ def _admin_blocks() -> list[Block]:
         actions(
             button("Run matching", "admin_match", style="primary"),
             button("Import org chart", "admin_import_org"),
+            button("Programme settings", "admin_settings"),
+            button("Open a cohort", "admin_cohort_open"),
+            button("Close the cohort", "admin_cohort_close"),
         ),
     ]
 

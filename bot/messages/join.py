@@ -115,6 +115,13 @@ def join_modal(prefill: JoinPrefill) -> dict[str, Any]:
         ),
         input_block("format", "How would you like to meet?", _radio("value", FORMAT_OPTIONS, prefill.format)),
         input_block("cadence", "How often?", _radio("value", cadence_options, str(prefill.cadence_days))),
+        input_block(
+            "self_rating",
+            "Mentees: how well do you understand your chosen topics today?",
+            _radio("value", {str(n): str(n) for n in range(1, 6)}, str(prefill.self_rating or "")),
+            optional=True,
+            hint="1 = hardly at all, 5 = very well. We ask again when the cohort closes.",
+        ),
         input_block(CONSENT, "Confidentiality", consent),
     ]
     title = "Your profile" if prefill.already_joined else "Join the programme"
@@ -136,6 +143,7 @@ def parse_join(state_values: dict[str, Any]) -> JoinForm:
     fmt = (_value(state_values, "format").get("selected_option") or {}).get("value")
     cadence_raw = (_value(state_values, "cadence").get("selected_option") or {}).get("value") or "21"
     consent = bool(_value(state_values, CONSENT).get("selected_options"))
+    rating_raw = (_value(state_values, "self_rating").get("selected_option") or {}).get("value") or ""
     return JoinForm(
         role=role,
         department=_value(state_values, "department").get("value") or "",
@@ -149,4 +157,5 @@ def parse_join(state_values: dict[str, Any]) -> JoinForm:
         format=fmt,
         cadence_days=int(cadence_raw) if cadence_raw.isdigit() else 0,
         consent=consent,
+        self_rating=int(rating_raw) if rating_raw.isdigit() else None,
     )

@@ -10,14 +10,17 @@ from sqlalchemy.orm import Session, aliased, joinedload
 from storage.models import MatchRun, Pair, Participant, Person
 
 
-def pool(session: Session, programme_id: int) -> Sequence[Participant]:
-    """Every participant of the programme with their person loaded (inactive ones too: they get a reason)."""
-    return session.scalars(
+def pool(session: Session, programme_id: int, cohort_id: int | None = None) -> Sequence[Participant]:
+    """Every participant of the programme (of the open cohort, when there is one) with their person loaded;
+    paused ones too, so they get a reason."""
+    query = (
         select(Participant)
         .options(joinedload(Participant.person))
         .where(Participant.programme_id == programme_id, Participant.status != "left")
-        .order_by(Participant.id)
-    ).all()
+    )
+    if cohort_id is not None:
+        query = query.where(Participant.cohort_id == cohort_id)
+    return session.scalars(query.order_by(Participant.id)).all()
 
 
 def manager_links(session: Session, team_id: str) -> dict[int, int | None]:
