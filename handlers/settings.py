@@ -1,0 +1,76 @@
+"""Programme settings: `/reverse-mentor settings`, the App Home button, and the modal's submission."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+
+from bot import programme_settings
+from bot.messages import settings as screens
+from bot.services import Services
+from handlers.commands import register_subcommand
+
+log = logging.getLogger(__name__)
+NOT_ADMIN = "Only programme admins can change the programme settings."
+
+
+def _team(body: dict[str, Any]) -> str:
+    return (body.get("team") or {}).get("id") or body["user"]["team_id"]
+
+
+def open_settings_modal(client: WebClient, services: Services, team_id: str, trigger_id: str) -> None:
+    settings, opened = programme_settings.open_settings(services.db, team_id)
+    client.views_open(trigger_id=trigger_id, view=screens.settings_modal(settings, opened))
+
+
+def _settings_command(ack: Ack, command: dict[str, Any], client: WebClient, services: Services) -> None:
+    ack()  # the router has refused non-admins already; views.open must follow within trigger_id's 3 s
+    open_settings_modal(client, services, command["team_id"], command["trigger_id"])
+
+
+def on_settings_submission(ack: Ack, body: dict[str, Any], client: WebClient, services: Services) -> None:
+    team_id, user_id = _team(body), body["user"]["id"]
+    # The router only guards the slash command; a submission can be forged or outlive someone's admin rights.
+    if not services.admins.is_admin(team_id, user_id):
+        log.warning("programme settings submitted by %s, who is not an admin of %s: refused", user_id, team_id)
+        ack(response_action="errors", errors={programme_settings.NAME: NOT_ADMIN})
+        return
+    form = programme_settings.read_form(body["view"]["state"]["values"])
+    values, errors = programme_settings.validate(form, configured_admins=services.settings.admin_user_ids)
+    if values is not None:
+        problem = programme_settings.usergroup_problem(client, values.admin_usergroup)
+        if problem:
+            errors = {programme_settings.USERGROUP: problem}
+    if values is None or errors:
+        ack(response_action="errors", errors=errors)
+        return
+    opened = screens.opened_from(body["view"].get("private_metadata"))
+    # Saved before the ack: if the database fails, the modal stays open instead of losing the answers.
+    result = programme_settings.save(services.db, team_id, user_id, values, opened=opened)
+    if not result.saved:
+        ack(response_action="errors", errors=result.errors)
+        return
+    ack()
+    log.info("programme settings of %s changed by %s: %s", team_id, user_id, sorted(result.changes))
+    client.chat_postMessage(channel=user_id, **screens.summary_message(result.changes))
+
+
+def register(app: App, services: Services) -> None:
+    register_subcommand("settings", _settings_command)
+
+    @app.action("admin_settings")
+    def home_settings(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        team_id, user_id = _team(body), body["user"]["id"]
+        if not services.admins.is_admin(team_id, user_id):
+            # a forged or stale click: answered privately in the person's DM with the app, nothing opens
+            client.chat_postMessage(channel=user_id, text=NOT_ADMIN)
+            return
+        open_settings_modal(client, services, team_id, body["trigger_id"])
+
+    @app.view(screens.CALLBACK_ID)
+    def on_submit(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        on_settings_submission(ack, body, client, services)
