@@ -97,6 +97,7 @@ class SlackDriver:
         block_id: str = "b",
         container_type: str = "message",
         selected: dict[str, Any] | None = None,
+        view: dict[str, Any] | None = None,
     ) -> Reply:
         payload = _capture("block_actions.button.DM.real-capture.heybot.json")
         payload["team"] = {"id": self.team_id, "domain": "example"}
@@ -114,10 +115,12 @@ class SlackDriver:
             "message_ts": "1600857119.015400",
             "channel_id": channel_id,
         }
-        if container_type == "view":
-            payload["container"] = {"type": "view", "view_id": "V0HOME"}
+        if container_type == "view" or view is not None:
+            payload["container"] = {"type": "view", "view_id": (view or {}).get("id", "V0HOME")}
             payload.pop("message", None)
             payload.pop("channel", None)
+            if view is not None:
+                payload["view"] = view
         elif message is not None:
             payload["message"] = message
             payload["container"]["message_ts"] = message.get("ts", "1600857119.015400")

@@ -15,6 +15,7 @@ from handlers import (
     matching,
     org_import,
     pairs,
+    pairs_overview,
     settings,
     views,
 )
@@ -31,4 +32,5 @@ def register(app: App, services: Services) -> None:
     checkins.register(app, services)
     cohorts.register(app, services)
     follow_ups.register(app, services)
+    pairs_overview.register(app, services)
     settings.register(app, services)

@@ -191,3 +191,13 @@ def progress(session: Session, batch: str) -> tuple[int, int, int]:
     )
     counts: dict[str, int] = {status: count for status, count in rows}
     return counts.get("sent", 0), counts.get("failed", 0), sum(counts.values())
+
+
+def exists(session: Session, team_id: str, dedupe_key: str) -> bool:
+    """Whether a message with this key was ever queued (to tell a first decision from a repeat)."""
+    return (
+        session.scalar(
+            select(OutboxMessage.id).where(OutboxMessage.team_id == team_id, OutboxMessage.dedupe_key == dedupe_key)
+        )
+        is not None
+    )

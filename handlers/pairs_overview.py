@@ -1,0 +1,96 @@
+"""`/reverse-mentor pairs`: the admins' overview, and its per-pair actions (admin-only, forged clicks refused)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+
+from bot import pairs_overview
+from bot.messages.pairs_overview import history_modal, overview_modal
+from bot.outbox import OutboxSender
+from bot.services import Services
+from handlers.commands import register_subcommand
+
+NOT_ADMIN = "Only programme admins can see and act on pairs."
+
+
+def _team(body: dict[str, Any]) -> str:
+    return (body.get("team") or {}).get("id") or body["user"]["team_id"]
+
+
+def _pair(body: dict[str, Any]) -> int:
+    return int(json.loads(body["actions"][0]["value"])["pair"])
+
+
+def _command(ack: Ack, command: dict[str, Any], client: WebClient, services: Services) -> None:
+    ack()
+    page = pairs_overview.overview(services.db, command["team_id"])
+    client.views_open(trigger_id=command["trigger_id"], view=overview_modal(page))
+
+
+def _refresh(body: dict[str, Any], client: WebClient, services: Services) -> None:
+    view = body.get("view") or {}
+    if view.get("callback_id") != "pairs_overview_modal":
+        return
+    page = json.loads(view.get("private_metadata") or "{}").get("page", 0)
+    client.views_update(
+        view_id=view["id"], view=overview_modal(pairs_overview.overview(services.db, _team(body), page))
+    )
+
+
+def register(app: App, services: Services) -> None:
+    register_subcommand("pairs", _command)
+
+    def admin(body: dict[str, Any], client: WebClient) -> bool:
+        if services.admins.is_admin(_team(body), body["user"]["id"]):
+            return True
+        client.chat_postMessage(channel=body["user"]["id"], text=NOT_ADMIN)
+        return False
+
+    @app.action("pairs_page")
+    def page(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        if admin(body, client):
+            number = int(body["actions"][0]["value"])
+            view = overview_modal(pairs_overview.overview(services.db, _team(body), number))
+            client.views_update(view_id=body["view"]["id"], view=view)
+
+    def nudge(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        if admin(body, client):
+            text = pairs_overview.nudge_now(services.db, _team(body), _pair(body), body["user"]["id"])
+            OutboxSender(services.db, client).send_due()
+            client.chat_postMessage(channel=body["user"]["id"], text=text)
+
+    app.action("pairs_nudge_now")(nudge)
+    app.action("digest_nudge_now")(nudge)
+
+    @app.action("pair_history_open")
+    def history(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        if not admin(body, client):
+            return
+        pair_id = _pair(body)
+        row = next(
+            (s.row for s in pairs_overview.overview(services.db, _team(body), 0).pairs if s.row.pair_id == pair_id),
+            None,
+        )
+        sessions = pairs_overview.history(services.db, _team(body), pair_id)
+        mentor, mentee = (row.mentor_user, row.mentee_user) if row else ("?", "?")
+        view = history_modal(mentor, mentee, sessions)
+        if body.get("view"):
+            client.views_push(trigger_id=body["trigger_id"], view=view)
+        else:
+            client.views_open(trigger_id=body["trigger_id"], view=view)
+
+    @app.action("pair_end")
+    def end(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        if admin(body, client):
+            text = pairs_overview.end_pair(services.db, _team(body), _pair(body))
+            OutboxSender(services.db, client).send_due()
+            client.chat_postMessage(channel=body["user"]["id"], text=text)
+            _refresh(body, client, services)
