@@ -27,6 +27,9 @@ def _parser() -> argparse.ArgumentParser:
     job = sub.add_parser("run-job", help="run one periodic job once")
     job.add_argument("name", choices=sorted(JOB_NAMES))
     job.add_argument("--now", help="ISO 8601 time to run as (default: now), e.g. 2026-03-01T09:00:00Z")
+    export = sub.add_parser("export", help="write the programme's aggregates (no names, no free text) as CSV")
+    export.add_argument("--out", required=True, help="the CSV file to write")
+    export.add_argument("--team", help="Slack team id (default: the bot token's team, from auth.test)")
     imp = sub.add_parser("import-org", help="import the org chart from a CSV file")
     imp.add_argument("file")
     imp.add_argument("--team", help="Slack team id (default: the bot token's team, from auth.test)")
@@ -45,6 +48,8 @@ def _serve(settings: Settings) -> int:
     leader = SchedulerLeader(
         services.db,
         services.client,
+        admins=settings.admin_user_ids,
+        digest_channel=settings.digest_channel,
         lease_seconds=settings.scheduler_lease_seconds,
         interval_override=settings.job_interval_seconds,
     ).start()
@@ -115,7 +120,7 @@ def _parse_now(raw: str | None) -> datetime:
 
 
 def _run_job(settings: Settings, name: str, now_raw: str | None) -> int:
-    from bot.jobs import JOBS
+    from bot.jobs import JOBS, JobContext
     from bot.slack_client import make_client
     from storage.db import Database
 
@@ -123,7 +128,25 @@ def _run_job(settings: Settings, name: str, now_raw: str | None) -> int:
     settings.require_slack()
     db = Database(settings.database_url)
     db.upgrade()
-    print(JOBS[name](db, make_client(settings.bot_token, settings.api_url), now))
+    client = make_client(settings.bot_token, settings.api_url)
+    context = JobContext(db, client, settings.admin_user_ids, settings.digest_channel)
+    print(JOBS[name](context, now))
+    return 0
+
+
+def _export(settings: Settings, out: str, team: str | None) -> int:
+    from bot.digest_post import export_for
+    from bot.slack_client import make_client
+    from storage.db import Database
+
+    if team is None:
+        settings.require_slack()
+        team = make_client(settings.bot_token, settings.api_url).auth_test()["team_id"]
+    db = Database(settings.database_url)
+    db.upgrade()
+    with open(out, "w", encoding="utf-8", newline="") as handle:
+        handle.write(export_for(db, team, datetime.now(UTC)))
+    print(f"Wrote {out}")
     return 0
 
 
@@ -144,6 +167,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         if args.command == "run-job":
             return _run_job(settings, args.name, args.now)
+        if args.command == "export":
+            return _export(settings, args.out, args.team)
         if args.command == "import-org":
             return _import_org(settings, args.file, args.team)
     except ConfigError as error:

@@ -1,47 +1,72 @@
-"""The periodic jobs, each runnable once from the CLI (`reverse-mentor run-job NAME --now ...`) or by the
-scheduler: decide and write durably first, then send through the outbox."""
+"""The periodic jobs, each runnable once from the CLI (`reverse-mentor run-job NAME --now ...`), by the
+scheduler, or by the offline demo in simulated time: decide and write durably first, then send through
+the outbox."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 
 from slack_sdk import WebClient
 
-from bot import checkins, follow_ups, reminders
+from bot import checkins, digest_post, follow_ups, nudge_scan, reminders
 from bot.outbox import OutboxSender
 from storage.db import Database
 
 log = logging.getLogger(__name__)
 
 
-def run_checkins(db: Database, client: WebClient, now: datetime) -> str:
-    report = checkins.dispatch(db, now)
-    sent = OutboxSender(db, client).send_due()
-    return f"check-ins: {report.check_ins} asked about {report.sessions} sessions; {sent.sent} messages sent"
+@dataclass(frozen=True)
+class JobContext:
+    db: Database
+    client: WebClient
+    admins: tuple[str, ...] = ()  # ADMIN_USER_IDS, besides each programme's own admins
+    digest_channel: str | None = None  # DIGEST_CHANNEL, when the programme names none
+    clock: Callable[[], datetime] | None = None  # the demo's simulated clock; real time otherwise
+
+    def send(self) -> str:
+        sender = (
+            OutboxSender(self.db, self.client, clock=self.clock) if self.clock else OutboxSender(self.db, self.client)
+        )
+        report = sender.send_due()
+        return f"{report.sent} messages sent" + (f", {report.pending} waiting" if report.pending else "")
 
 
-def run_reminders(db: Database, client: WebClient, now: datetime) -> str:
-    queued = reminders.queue_reminders(db, now)
-    sent = OutboxSender(db, client).send_due()
-    return f"reminders: {queued} queued; {sent.sent} messages sent"
+def run_checkins(ctx: JobContext, now: datetime) -> str:
+    report = checkins.dispatch(ctx.db, now)
+    return f"check-ins: {report.check_ins} asked about {report.sessions} sessions; {ctx.send()}"
 
 
-def run_outbox(db: Database, client: WebClient, now: datetime) -> str:
-    sent = OutboxSender(db, client).send_due()
-    return f"outbox: {sent.sent} sent, {sent.failed} failed, {sent.pending} waiting"
+def run_reminders(ctx: JobContext, now: datetime) -> str:
+    return f"reminders: {reminders.queue_reminders(ctx.db, now)} queued; {ctx.send()}"
 
 
-def run_follow_ups(db: Database, client: WebClient, now: datetime) -> str:
-    queued = follow_ups.queue_follow_ups(db, now)
-    sent = OutboxSender(db, client).send_due()
-    return f"follow-ups: {queued} queued; {sent.sent} messages sent"
+def run_nudges(ctx: JobContext, now: datetime) -> str:
+    report = nudge_scan.scan(ctx.db, now, ctx.admins)
+    kinds = ", ".join(f"{n} {kind}" for kind, n in sorted(report.written.items())) or "none new"
+    return f"nudges: {report.pairs} pairs scanned, {kinds}; {ctx.send()}"
 
 
-JOBS: dict[str, Callable[[Database, WebClient, datetime], str]] = {
+def run_follow_ups(ctx: JobContext, now: datetime) -> str:
+    return f"follow-ups: {follow_ups.queue_follow_ups(ctx.db, now)} queued; {ctx.send()}"
+
+
+def run_digest(ctx: JobContext, now: datetime) -> str:
+    posted = digest_post.post_weekly(ctx.db, ctx.client, now, ctx.digest_channel, ctx.admins)
+    return f"digest: {posted}; {ctx.send()}"
+
+
+def run_outbox(ctx: JobContext, now: datetime) -> str:
+    return f"outbox: {ctx.send()}"
+
+
+JOBS: dict[str, Callable[[JobContext, datetime], str]] = {
     "checkins": run_checkins,
     "reminders": run_reminders,
-    "outbox": run_outbox,
+    "nudges": run_nudges,
     "followups": run_follow_ups,
+    "digest": run_digest,
+    "outbox": run_outbox,
 }

@@ -15,7 +15,6 @@ import socket
 import threading
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -27,6 +26,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from slack_sdk import WebClient
 
 from bot import jobs
+from bot.jobs import JobContext
 from storage.db import Database
 from storage.queries import leases
 from storage.queries.programmes import first_programme_schedule
@@ -40,12 +40,6 @@ JOB_DEFAULTS = {
 }
 
 
-@dataclass
-class JobContext:
-    db: Database
-    client: WebClient
-
-
 _context: JobContext | None = None
 
 
@@ -55,7 +49,7 @@ def run_job(name: str) -> None:
         log.warning("job %s fired with no context; skipped", name)
         return
     try:
-        log.info("%s", jobs.JOBS[name](_context.db, _context.client, datetime.now(UTC)))
+        log.info("%s", jobs.JOBS[name](_context, datetime.now(UTC)))
     except Exception:  # a failing job must not kill the scheduler thread; it runs again next time
         log.exception("job %s failed", name)
 
@@ -108,12 +102,15 @@ class SchedulerLeader:
         db: Database,
         client: WebClient,
         *,
+        admins: tuple[str, ...] = (),
+        digest_channel: str | None = None,
         lease_seconds: int = 30,
         interval_override: int | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.db = db
         self.client = client
+        self.context = JobContext(db, client, admins, digest_channel)
         self.lease = timedelta(seconds=lease_seconds)
         self.renew_every = max(lease_seconds / 3, 0.5)
         self.interval_override = interval_override
@@ -152,7 +149,7 @@ class SchedulerLeader:
 
     def _begin(self) -> None:
         global _context
-        _context = JobContext(self.db, self.client)
+        _context = self.context
         scheduler = build_scheduler(self.db)
         scheduler.start(paused=True)
         with self.db.unit_of_work() as session:

@@ -10,6 +10,7 @@ from handlers import (
     checkins,
     cohorts,
     commands,
+    digest,
     events,
     follow_ups,
     matching,
@@ -34,3 +35,4 @@ def register(app: App, services: Services) -> None:
     follow_ups.register(app, services)
     pairs_overview.register(app, services)
     settings.register(app, services)
+    digest.register(app, services)

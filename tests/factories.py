@@ -9,7 +9,15 @@ from storage.models import MentoringSession, Pair, Participant, Person
 from storage.queries.programmes import current_programme
 
 
-def make_pair(db: Database, team_id: str, mentor_user: str, mentee_user: str, *, admins: tuple[str, ...] = ()) -> int:
+def make_pair(
+    db: Database,
+    team_id: str,
+    mentor_user: str,
+    mentee_user: str,
+    *,
+    admins: tuple[str, ...] = (),
+    created_at: datetime | None = None,
+) -> int:
     with db.unit_of_work() as session:
         programme = current_programme(session, team_id)
         if admins:
@@ -26,6 +34,8 @@ def make_pair(db: Database, team_id: str, mentor_user: str, mentee_user: str, *,
             session.flush()
             ids.append(participant.id)
         pair = Pair(team_id=team_id, programme_id=programme.id, mentor_id=ids[0], mentee_id=ids[1], reason="test")
+        if created_at is not None:
+            pair.created_at = created_at
         session.add(pair)
         session.flush()
         return pair.id

@@ -204,9 +204,9 @@ def test_a_follow_up_dm_is_answered_privately_from_its_buttons(running_app: Runn
         senior = session.scalars(select(CheckIn).where(CheckIn.side == "senior")).one()
         senior.action, senior.rating, senior.outcome = "Open the data <!channel> course", 4, "held"
         senior.answered_at = when + timedelta(hours=2)
-    from bot.jobs import run_follow_ups
+    from bot.jobs import JobContext, run_follow_ups
 
-    run_follow_ups(running_app.db, running_app.services.client, datetime.now(UTC))
+    run_follow_ups(JobContext(running_app.db, running_app.services.client), datetime.now(UTC))
     dm = _wait_for(
         lambda: [m for m in running_app.slack.messages(mentee_user) if "you planned to" in m.get("text", "")]
     )[0]

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from bot import jobs, scheduler
 from bot.slack_standin import SlackStandIn, StandInUser
 from storage.db import Database
-from storage.models import Lease
+from storage.models import Lease, NudgeLog
 from storage.queries import leases
 from tests.factories import add_session, make_pair
 
@@ -57,8 +57,8 @@ def test_jobs_have_fixed_ids_and_explicit_defaults(sqlite_db: Database) -> None:
 
 def test_a_job_missed_while_down_runs_once_on_start(sqlite_db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
     runs: list[datetime] = []
-    monkeypatch.setitem(jobs.JOBS, "outbox", lambda db, client, now: runs.append(now) or "ran")
-    monkeypatch.setattr(scheduler, "_context", scheduler.JobContext(sqlite_db, None))  # type: ignore[arg-type]
+    monkeypatch.setitem(jobs.JOBS, "outbox", lambda ctx, now: runs.append(now) or "ran")
+    monkeypatch.setattr(scheduler, "_context", jobs.JobContext(sqlite_db, None))  # type: ignore[arg-type]
     triggers = {"outbox": scheduler.job_triggers(600, (0, 9, "UTC"))["outbox"]}
     first = scheduler.build_scheduler(sqlite_db)
     first.start(paused=True)
@@ -120,6 +120,11 @@ def _wait(predicate, timeout: float = 20.0) -> None:  # type: ignore[no-untyped-
     raise AssertionError("not in time")
 
 
+def _nudges(db: Database) -> int:
+    with db.unit_of_work() as session:
+        return len(session.scalars(select(NudgeLog).where(NudgeLog.kind == "senior_cancelling")).all())
+
+
 def _leader_pid(db: Database) -> int:
     with db.unit_of_work() as session:
         holder = session.scalars(select(Lease.holder).where(Lease.name == "scheduler")).one()
@@ -131,17 +136,24 @@ def test_two_serve_processes_run_each_job_once_and_the_survivor_takes_over(db: D
     with SlackStandIn(users=users, team_id=TEAM) as slack:
         pair_id = make_pair(db, TEAM, "U0M", "U0S")
         add_session(db, TEAM, pair_id, datetime.now(UTC) - timedelta(hours=1))
+        # a second pair whose senior cancelled 2 of the last 3: one nudge, however many scans run
+        cancelling = make_pair(db, TEAM, "U0M2", "U0S2", created_at=datetime.now(UTC) - timedelta(days=10))
+        for days, state, side in ((4, "held", None), (3, "cancelled", "senior"), (2, "cancelled", "senior")):
+            add_session(db, TEAM, cancelling, datetime.now(UTC) - timedelta(days=days), state=state, cancelled_by=side)
         processes = [_serve(db.url, slack, tmp_path) for _ in range(2)]
         try:
             _wait(lambda: len(_checkin_dms(slack)) >= 2)
+            _wait(lambda: _nudges(db) >= 1)
             time.sleep(3)  # several more job intervals in both processes
             assert len(_checkin_dms(slack)) == 2
+            assert _nudges(db) == 1  # written once (its DM may wait for the senior's working hours)
             leader = _leader_pid(db)
             os.kill(leader, signal.SIGKILL)
             add_session(db, TEAM, pair_id, datetime.now(UTC) - timedelta(minutes=5))
             _wait(lambda: len(_checkin_dms(slack)) >= 4, timeout=30)
             time.sleep(3)
             assert len(_checkin_dms(slack)) == 4
+            assert _nudges(db) == 1
             assert _leader_pid(db) != leader
         finally:
             for process in processes:

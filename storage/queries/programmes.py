@@ -46,3 +46,7 @@ def first_programme_schedule(session: Session) -> tuple[int, int, str]:
         select(Programme.digest_weekday, Programme.digest_hour, Programme.timezone).order_by(Programme.id).limit(1)
     ).first()
     return (row[0], row[1], row[2]) if row else (0, 9, "UTC")
+
+
+def all_programmes(session: Session) -> list[Programme]:
+    return list(session.scalars(select(Programme).order_by(Programme.id)))

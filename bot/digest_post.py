@@ -1,0 +1,137 @@
+"""Posting the digest: the public version (figures and chart) to the programme's channel, the admin version
+(at-risk pairs named) to each admin privately; on the weekly schedule, on demand, and the CSV export.
+
+A week's digest is posted once: its messages go through the outbox under keys naming the ISO week, and the
+chart is uploaded (files_upload_v2, no channel) only when the week's post is not queued yet."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from datetime import datetime
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.digest import Digest, participant_user_ids, prepare_digest
+from bot.digest_chart import render_chart
+from bot.export import export_csv
+from bot.messages.digest import admin_digest, public_digest
+from storage.db import Database
+from storage.queries import programmes as programme_queries
+from storage.queries.outbox import enqueue
+from storage.queries.outbox import exists as outbox_exists
+
+log = logging.getLogger(__name__)
+
+
+def deleted_users(client: WebClient, user_ids: Iterable[str]) -> set[str]:
+    """Who among them has left the workspace (users.list pages of 200, rather than one users.info each)."""
+    wanted = set(user_ids)
+    gone: set[str] = set()
+    cursor = None
+    try:
+        while True:
+            page = client.users_list(limit=200, cursor=cursor) if cursor else client.users_list(limit=200)
+            gone |= {u["id"] for u in page.get("members", []) if u.get("deleted") and u["id"] in wanted}
+            cursor = (page.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                return gone
+    except SlackApiError as error:
+        log.warning("users.list failed (%s): retention in the workspace is not counted", error.response.get("error"))
+        return gone
+
+
+def build(db: Database, client: WebClient, programme_id: int, now: datetime) -> Digest:
+    deleted = deleted_users(client, participant_user_ids(db, programme_id))
+    return prepare_digest(db, programme_id, now, deleted_user_ids=deleted)
+
+
+def upload_chart(client: WebClient, digest: Digest, now: datetime) -> str | None:
+    png = render_chart(digest.weeks)
+    try:
+        response = client.files_upload_v2(
+            file=png, filename=f"programme-health-{now:%Y-%m-%d}.png", title="Sessions held and cancelled per week"
+        )
+    except SlackApiError as error:
+        log.warning("chart upload failed (%s): posting the digest without it", error.response.get("error"))
+        return None
+    file = response.get("file") or (response.get("files") or [{}])[0]
+    return file.get("id")
+
+
+def _queue(
+    db: Database, team_id: str, key: str, channel: str, admins: Iterable[str], digest: Digest, chart: str | None
+) -> None:
+    with db.unit_of_work() as session:
+        enqueue(
+            session,
+            team_id,
+            f"{key}:public",
+            "chat.postMessage",
+            {"channel": channel, **public_digest(digest.figures, chart)},
+        )
+        for admin in sorted(set(admins)):
+            message = admin_digest(digest.figures, digest.at_risk, chart)
+            enqueue(session, team_id, f"{key}:admin:{admin}", "chat.postMessage", {"channel": admin, **message})
+
+
+def post_weekly(
+    db: Database, client: WebClient, now: datetime, default_channel: str | None, extra_admins: Iterable[str] = ()
+) -> str:
+    """Every programme's digest for the week of `now`, once."""
+    done = []
+    with db.unit_of_work() as session:
+        programmes = programme_queries.all_programmes(session)
+    for programme in programmes:
+        channel = programme.digest_channel or default_channel
+        if not channel:
+            done.append(f"'{programme.name}' has no digest channel (set one in /reverse-mentor settings)")
+            continue
+        year, week, _ = now.isocalendar()
+        key = f"digest:{programme.id}:{year}-W{week:02d}"
+        with db.unit_of_work() as session:
+            already = outbox_exists(session, programme.team_id, f"{key}:public")
+        if already:
+            done.append(f"'{programme.name}' already posted for {year}-W{week:02d}")
+            continue
+        digest = build(db, client, programme.id, now)
+        admins = set(programme.admin_user_ids or ()) | set(extra_admins)
+        _queue(db, programme.team_id, key, channel, admins, digest, upload_chart(client, digest, now))
+        done.append(f"'{programme.name}' queued for {channel}")
+    return "; ".join(done) or "no programmes"
+
+
+def preview(db: Database, client: WebClient, team_id: str, now: datetime) -> tuple[dict, str | None]:
+    """The admin's private preview (with the chart), and the channel it would go to."""
+    with db.unit_of_work() as session:
+        programme = programme_queries.current_programme(session, team_id)
+        programme_id, channel = programme.id, programme.digest_channel
+    digest = build(db, client, programme_id, now)
+    return admin_digest(digest.figures, digest.at_risk, upload_chart(client, digest, now)), channel
+
+
+def post_now(db: Database, client: WebClient, team_id: str, now: datetime, channel: str, preview_key: str) -> bool:
+    """Post the public digest on an admin's say-so; the preview's key makes a double click post once."""
+    with db.unit_of_work() as session:
+        programme = programme_queries.current_programme(session, team_id)
+        programme_id = programme.id
+        if outbox_exists(session, team_id, f"digest-now:{preview_key}"):
+            return False
+    digest = build(db, client, programme_id, now)
+    chart = upload_chart(client, digest, now)
+    with db.unit_of_work() as session:
+        enqueue(
+            session,
+            team_id,
+            f"digest-now:{preview_key}",
+            "chat.postMessage",
+            {"channel": channel, **public_digest(digest.figures, chart)},
+        )
+    return True
+
+
+def export_for(db: Database, team_id: str, now: datetime) -> str:
+    with db.unit_of_work() as session:
+        programme_id = programme_queries.current_programme(session, team_id).id
+    return export_csv(db, programme_id, now)

@@ -1,0 +1,73 @@
+"""`/reverse-mentor digest` (a private preview, then post on the admin's say-so) and `/reverse-mentor export`."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+
+from bot import digest_post
+from bot.messages.blocks import actions, button, confirm_dialog, context
+from bot.outbox import OutboxSender
+from bot.services import Services
+from handlers.commands import register_subcommand
+
+NOT_ADMIN = "Only programme admins can post the digest or export data."
+
+
+def _digest(ack: Ack, command: dict[str, Any], client: WebClient, services: Services) -> None:
+    ack(response_type="ephemeral", text="Preparing a private preview of the digest… I'll DM it to you.")
+    team_id, admin = command["team_id"], command["user_id"]
+    message, channel = digest_post.preview(services.db, client, team_id, datetime.now(UTC))
+    channel = channel or services.settings.digest_channel
+    blocks = list(message["blocks"])
+    if channel:
+        value = json.dumps({"key": uuid.uuid4().hex, "channel": channel})
+        confirm = confirm_dialog("Post the digest?", f"The public version goes to <#{channel}>.", "Post it")
+        blocks = [
+            *blocks[:48],
+            context(
+                f"This is the admins' preview. The public post leaves out the named pairs; it goes to <#{channel}>."
+            ),
+            actions(button("Post to the channel", "digest_post_now", value, style="primary", confirm=confirm)),
+        ]
+    else:
+        blocks = [*blocks[:49], context("No digest channel yet: choose one in `/reverse-mentor settings`.")]
+    client.chat_postMessage(channel=admin, text=message["text"], blocks=blocks)
+
+
+def _export(ack: Ack, command: dict[str, Any], client: WebClient, services: Services) -> None:
+    ack(response_type="ephemeral", text="Preparing the export… it will arrive in your DM with me.")
+    now = datetime.now(UTC)
+    csv_text = digest_post.export_for(services.db, command["team_id"], now)
+    dm = client.conversations_open(users=command["user_id"])["channel"]["id"]
+    client.files_upload_v2(
+        channel=dm,
+        content=csv_text,
+        filename=f"reverse-mentoring-export-{now:%Y-%m-%d}.csv",
+        title="Programme aggregates (pseudonymous pairs, no free text)",
+        initial_comment="Aggregates per week and per pair, for evaluating the programme.",
+    )
+
+
+def register(app: App, services: Services) -> None:
+    register_subcommand("digest", _digest)
+    register_subcommand("export", _export)
+
+    @app.action("digest_post_now")
+    def post_now(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        team_id = (body.get("team") or {}).get("id") or body["user"]["team_id"]
+        user_id = body["user"]["id"]
+        if not services.admins.is_admin(team_id, user_id):
+            client.chat_postMessage(channel=user_id, text=NOT_ADMIN)
+            return
+        value = json.loads(body["actions"][0]["value"])
+        posted = digest_post.post_now(services.db, client, team_id, datetime.now(UTC), value["channel"], value["key"])
+        OutboxSender(services.db, client).send_due()
+        text = f"Posted the digest to <#{value['channel']}>." if posted else "That digest was already posted."
+        client.chat_postMessage(channel=user_id, text=text)
