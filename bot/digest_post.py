@@ -17,6 +17,8 @@ from bot.digest import Digest, participant_user_ids, prepare_digest
 from bot.digest_chart import render_chart
 from bot.export import export_csv
 from bot.messages.digest import admin_digest, public_digest
+from bot.programme_outcomes import blocks as outcome_blocks
+from bot.programme_outcomes import outcomes
 from storage.db import Database
 from storage.queries import programmes as programme_queries
 from storage.queries.outbox import enqueue
@@ -60,20 +62,26 @@ def upload_chart(client: WebClient, digest: Digest, now: datetime) -> str | None
     return file.get("id")
 
 
+def with_outcomes(db: Database, programme_id: int, message: dict) -> dict:
+    """Add the cohort survey and action follow-up sections before the closing note (within 50 blocks)."""
+    extra = outcome_blocks(outcomes(db, programme_id))
+    if not extra:
+        return message
+    blocks = list(message["blocks"])
+    at = next((i for i, b in enumerate(blocks) if b.get("type") == "divider"), len(blocks) - 1)
+    return {**message, "blocks": (blocks[:at] + extra + blocks[at:])[:50]}
+
+
 def _queue(
     db: Database, team_id: str, key: str, channel: str, admins: Iterable[str], digest: Digest, chart: str | None
 ) -> None:
+    programme_id = digest.figures.programme_id
+    public = with_outcomes(db, programme_id, public_digest(digest.figures, chart))
+    private = with_outcomes(db, programme_id, admin_digest(digest.figures, digest.at_risk, chart))
     with db.unit_of_work() as session:
-        enqueue(
-            session,
-            team_id,
-            f"{key}:public",
-            "chat.postMessage",
-            {"channel": channel, **public_digest(digest.figures, chart)},
-        )
+        enqueue(session, team_id, f"{key}:public", "chat.postMessage", {"channel": channel, **public})
         for admin in sorted(set(admins)):
-            message = admin_digest(digest.figures, digest.at_risk, chart)
-            enqueue(session, team_id, f"{key}:admin:{admin}", "chat.postMessage", {"channel": admin, **message})
+            enqueue(session, team_id, f"{key}:admin:{admin}", "chat.postMessage", {"channel": admin, **private})
 
 
 def post_weekly(
@@ -108,7 +116,8 @@ def preview(db: Database, client: WebClient, team_id: str, now: datetime) -> tup
         programme = programme_queries.current_programme(session, team_id)
         programme_id, channel = programme.id, programme.digest_channel
     digest = build(db, client, programme_id, now)
-    return admin_digest(digest.figures, digest.at_risk, upload_chart(client, digest, now)), channel
+    message = admin_digest(digest.figures, digest.at_risk, upload_chart(client, digest, now))
+    return with_outcomes(db, programme_id, message), channel
 
 
 def post_now(db: Database, client: WebClient, team_id: str, now: datetime, channel: str, preview_key: str) -> bool:
@@ -119,15 +128,9 @@ def post_now(db: Database, client: WebClient, team_id: str, now: datetime, chann
         if outbox_exists(session, team_id, f"digest-now:{preview_key}"):
             return False
     digest = build(db, client, programme_id, now)
-    chart = upload_chart(client, digest, now)
+    public = with_outcomes(db, programme_id, public_digest(digest.figures, upload_chart(client, digest, now)))
     with db.unit_of_work() as session:
-        enqueue(
-            session,
-            team_id,
-            f"digest-now:{preview_key}",
-            "chat.postMessage",
-            {"channel": channel, **public_digest(digest.figures, chart)},
-        )
+        enqueue(session, team_id, f"digest-now:{preview_key}", "chat.postMessage", {"channel": channel, **public})
     return True
 
 

@@ -146,3 +146,47 @@ def test_a_senior_cancelling_twice_is_nudged_once_and_a_third_time_escalates(
     with running_app.db.unit_of_work() as session:
         kinds = sorted(n.kind for n in session.scalars(select(NudgeLog)))
     assert kinds == ["escalation", "senior_cancelling"]
+
+
+def _closed_cohort_with_surveys(app: RunningApp, answered: int) -> None:
+    from storage.models import Cohort, Participant, SurveyResponse
+
+    _cohort(app, pairs=6)
+    with app.db.unit_of_work() as session:
+        programme = current_programme(session, TEAM)
+        cohort = Cohort(
+            team_id=TEAM, programme_id=programme.id, name="Spring <b>", starts_at=MONDAY - timedelta(days=90),
+            ends_at=MONDAY - timedelta(days=1), status="closed",
+        )  # fmt: skip
+        session.add(cohort)
+        session.flush()
+        mentees = session.scalars(select(Participant).where(Participant.role == "mentee")).all()
+        for n, participant in enumerate(mentees):
+            participant.self_rating_join = 2
+            done = n < answered
+            session.add(
+                SurveyResponse(
+                    team_id=TEAM, cohort_id=cohort.id, participant_id=participant.id,
+                    would_again="yes" if done else None, self_rating_after=4 if done else None,
+                    answered_at=MONDAY if done else None,
+                )
+            )  # fmt: skip
+
+
+def test_the_digest_summarises_the_closing_survey_when_enough_answered(
+    running_app: RunningApp, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    _closed_cohort_with_surveys(running_app, answered=5)
+    _run_job(running_app, "digest", MONDAY, monkeypatch, tmp_path)
+    text = json.dumps(_in_channel(running_app)[0]["blocks"])
+    assert "Closing survey, Spring &lt;b&gt;" in text
+    assert "Response rate: 83%" in text and "would take part again: 100%" in text and "+2.0 points" in text
+
+
+def test_a_survey_answered_by_fewer_than_five_shows_no_figures(
+    running_app: RunningApp, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    _closed_cohort_with_surveys(running_app, answered=3)
+    _run_job(running_app, "digest", MONDAY, monkeypatch, tmp_path)
+    text = json.dumps(_in_channel(running_app)[0]["blocks"])
+    assert "would take part again: fewer than 5" in text and "topics since joining: fewer than 5" in text
