@@ -1,4 +1,4 @@
-"""`reverse-mentor serve | start | db upgrade | import-org FILE.csv`.
+"""`reverse-mentor serve | start | demo | db upgrade | import-org FILE.csv`.
 
 Configuration problems end the program with one line naming the variable and exit code 2.
 """
@@ -21,7 +21,12 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="reverse-mentor", description="Run a reverse mentoring programme in Slack.")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("serve", help="run the bot (Socket Mode with SLACK_APP_TOKEN, else HTTP on PORT)")
-    sub.add_parser("start", help="serve when Slack tokens are configured, otherwise explain what is missing")
+    sub.add_parser("start", help="serve when Slack tokens are configured, otherwise run the offline demo")
+    demo = sub.add_parser("demo", help="a whole cohort in simulated time against a local Slack stand-in")
+    demo.add_argument("--people", type=int, default=40, help="size of the sample organisation (default 40)")
+    demo.add_argument("--weeks", type=int, default=12, help="simulated weeks of sessions (default 12)")
+    demo.add_argument("--seed", type=int, default=7, help="the same seed gives the same transcript (default 7)")
+    demo.add_argument("--out", default="demo-output", help="where the database and chart go (default demo-output)")
     db = sub.add_parser("db", help="database schema")
     db.add_argument("action", choices=["upgrade"])
     job = sub.add_parser("run-job", help="run one periodic job once")
@@ -69,16 +74,32 @@ def _start(settings: Settings) -> int:
     if settings.has_slack_credentials:
         return _serve(settings)
     print(
-        "No Slack app configured yet, so there is nothing to connect to.\n"
+        "No Slack app configured yet, so here is the offline demo: a whole cohort, simulated.\n"
         "To run in your workspace: create the app from manifest.yml at https://api.slack.com/apps "
         "(Create New App > From a manifest), install it, then put in .env:\n"
         "  SLACK_BOT_TOKEN=xoxb-...       (OAuth & Permissions > Bot User OAuth Token)\n"
         "  SLACK_SIGNING_SECRET=...       (Basic Information > Signing Secret), or for Socket Mode\n"
         "  SLACK_APP_TOKEN=xapp-...       (Basic Information > App-Level Tokens, scope connections:write)\n"
-        "and run `make run` again. See README.md > Set-up.",
+        "and run `make run` again. See README.md > Set-up.\n",
         file=sys.stderr,
     )
-    return EXIT_CONFIG
+    return _demo(argparse.Namespace(people=40, weeks=12, seed=7, out="demo-output"))
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from bot import demo
+    from bot.demo_org import MIN_PEOPLE
+
+    if args.people < MIN_PEOPLE or args.weeks < 1:
+        print(f"--people must be at least {MIN_PEOPLE} and --weeks at least 1", file=sys.stderr)
+        return EXIT_CONFIG
+    root = logging.getLogger()
+    level = root.level
+    root.setLevel(logging.WARNING)  # the app's per-message INFO lines would drown the progress bar
+    try:
+        return demo.main(args.people, args.weeks, args.seed, args.out, sys.stdout, sys.stderr)
+    finally:
+        root.setLevel(level)
 
 
 def _import_org(settings: Settings, path: str, team: str | None) -> int:
@@ -159,6 +180,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _serve(settings)
         if args.command == "start":
             return _start(settings)
+        if args.command == "demo":
+            return _demo(args)
         if args.command == "db":
             from storage.db import Database
 
