@@ -14,8 +14,9 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from bot.messages.checkins import checkin_message
+from bot.quiet_hours import deliver_at
 from storage.db import Database
-from storage.models import CheckIn, MentoringSession, utcnow
+from storage.models import CheckIn, MentoringSession, Programme, utcnow
 from storage.queries import checkins as queries
 from storage.queries.outbox import enqueue
 
@@ -58,20 +59,22 @@ class DispatchReport:
     check_ins: int
 
 
-def dispatch(db: Database, now: datetime | None = None) -> DispatchReport:
-    """Ask both parties of every past, unasked session: one check-in row and one DM each, ever."""
+def dispatch(db: Database, now: datetime | None = None, quiet_hours: bool = True) -> DispatchReport:
+    """Ask both parties of every past, unasked session: one check-in row and one DM each, ever. The scheduled
+    job respects each person's quiet hours; someone logging a session right now is asked at once."""
     now = now or utcnow()
     sessions = created = 0
     with db.unit_of_work() as session:
         for meeting in queries.sessions_due_for_checkin(session, now):
-            created += _ask_both(session, meeting)
+            created += _ask_both(session, meeting, now if quiet_hours else None)
             meeting.checkins_sent_at = now
             sessions += 1
     return DispatchReport(sessions, created)
 
 
-def _ask_both(session: Session, meeting: MentoringSession) -> int:
+def _ask_both(session: Session, meeting: MentoringSession, quiet_from: datetime | None) -> int:
     pair = queries.pair_of(session, meeting.pair_id)
+    programme = session.get(Programme, pair.programme_id)
     created = 0
     for participant, partner, side in ((pair.mentor, pair.mentee, "junior"), (pair.mentee, pair.mentor, "senior")):
         if participant.status == "left":
@@ -91,6 +94,7 @@ def _ask_both(session: Session, meeting: MentoringSession) -> int:
             "chat.postMessage",
             {"channel": user_id, **message},
             batch="checkins",
+            not_before=deliver_at(participant.person, quiet_from, programme) if quiet_from else None,
         )
         created += 1
     return created

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from bot.messages.follow_ups import follow_up_message
+from bot.quiet_hours import deliver_at
 from storage.db import Database
 from storage.models import FOLLOW_UP_ANSWERS, FOLLOW_UP_DAYS, ActionFollowUp, utcnow
 from storage.queries import follow_ups as queries
@@ -17,7 +18,7 @@ def queue_follow_ups(db: Database, now: datetime) -> int:
     queued = 0
     with db.unit_of_work() as session:
         for day in FOLLOW_UP_DAYS:
-            for check_in, user_id in queries.due(session, day, now - timedelta(days=day)):
+            for check_in, user_id, person, programme in queries.due(session, day, now - timedelta(days=day)):
                 follow_up = ActionFollowUp(team_id=check_in.team_id, check_in_id=check_in.id, day=day, sent_at=now)
                 session.add(follow_up)
                 session.flush()
@@ -27,6 +28,7 @@ def queue_follow_ups(db: Database, now: datetime) -> int:
                     f"follow-up:{check_in.id}:{day}",
                     "chat.postMessage",
                     {"channel": user_id, **follow_up_message(follow_up.id, check_in.action or "", day)},
+                    not_before=deliver_at(person, now, programme),
                 )
                 queued += 1
     return queued

@@ -36,7 +36,8 @@ def draft(mentor: Participant, mentee: Participant, programme: Programme) -> dic
     shared = [t for t in mentee.topics_wanted if t in mentor.topics_offered]
     topics = shared or list(mentee.topics_wanted) or list(mentor.topics_offered)
     off_limits = "; ".join(t for t in (mentor.off_limits, mentee.off_limits) if t) or "Nothing named yet."
-    weeks = max(round(max(mentor.cadence_days, mentee.cadence_days, programme.cadence_days) / 7), 1)
+    # the slower of the two preferences, so neither is asked to meet more often than they chose
+    weeks = max(round(max(mentor.cadence_days, mentee.cadence_days) / 7), 1)
     return {
         "topics": ", ".join(topics),
         "off_limits": off_limits,

@@ -469,7 +469,10 @@ def match_reason(mentor: Candidate, mentee: Candidate) -> str:
     if apart >= FAR_APART_HOURS:
         parts.append(f"time zones {apart:g}h apart")
     if _formats_clash(mentor.format, mentee.format):
-        parts.append(f"formats differ ({mentor.format} vs {mentee.format})")
+        words = {"in_person": "in person", "video": "video"}
+        parts.append(
+            f"formats differ ({words.get(mentor.format, mentor.format)} vs {words.get(mentee.format, mentee.format)})"
+        )
     return "; ".join(parts)
 
 

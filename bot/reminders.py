@@ -5,12 +5,18 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from bot.messages.reminders import reminder_message
+from bot.quiet_hours import deliver_at
 from storage.db import Database
-from storage.models import NudgeLog
+from storage.models import NudgeLog, Programme
 from storage.queries import reminders as queries
 from storage.queries.outbox import enqueue
 
 AHEAD = timedelta(hours=24)
+
+
+def _before(deferred: datetime | None, session_at: datetime) -> datetime | None:
+    """A reminder deferred past quiet hours must still arrive before the session itself."""
+    return min(deferred, session_at) if deferred else None
 
 
 def queue_reminders(db: Database, now: datetime) -> int:
@@ -18,6 +24,7 @@ def queue_reminders(db: Database, now: datetime) -> int:
     queued = 0
     with db.unit_of_work() as session:
         for meeting, pair, rules in queries.sessions_needing_reminder(session, now, now + AHEAD):
+            programme = session.get(Programme, pair.programme_id)
             for participant in (pair.mentor, pair.mentee):
                 if participant.status == "left":
                     continue
@@ -31,6 +38,7 @@ def queue_reminders(db: Database, now: datetime) -> int:
                     "chat.postMessage",
                     {"channel": user_id, **message},
                     batch="reminders",
+                    not_before=_before(deliver_at(participant.person, now, programme), meeting.scheduled_at),
                 )
                 session.add(
                     NudgeLog(

@@ -141,7 +141,7 @@ def on_log_submit(ack: Ack, body: dict[str, Any], client: WebClient, services: S
         ack(response_action="errors", errors={"when": result.error})
         return
     ack()
-    checkins.dispatch(services.db)
+    checkins.dispatch(services.db, quiet_hours=False)
     OutboxSender(services.db, client).send_due()
 
 

@@ -47,3 +47,14 @@ def add_session(db: Database, team_id: str, pair_id: int, when: datetime, **fiel
         session.add(meeting)
         session.flush()
         return meeting.id
+
+
+def working_afternoon() -> datetime:
+    """A recent past weekday at 14:00 UTC: working hours in London and New York alike, so tests that run
+    jobs 'now' don't depend on the time of day they run (DMs never land in quiet hours)."""
+    from datetime import UTC, timedelta
+
+    day = datetime.now(UTC).date() - timedelta(days=1)
+    while day.weekday() != 2:  # Wednesday
+        day -= timedelta(days=1)
+    return datetime(day.year, day.month, day.day, 14, tzinfo=UTC)

@@ -14,6 +14,7 @@ from bot import cli, match_flow, sessions
 from bot.checkins import Answer, Verdict, reconcile
 from bot.slack_standin import StandInUser
 from storage.models import CheckIn, MentoringSession, Pair
+from tests.factories import working_afternoon
 from tests.harness import ADMIN, RunningApp
 from tests.test_join_flow import _wait_for, join
 
@@ -204,9 +205,9 @@ def test_a_reschedule_answer_creates_the_new_session_and_closes_the_old(
     paired: tuple[RunningApp, int], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     app, pair_id = paired
-    when = datetime.now(UTC) - timedelta(hours=2)
+    when = working_afternoon() - timedelta(hours=2)
     session_id = _session_at(app, pair_id, when)
-    _run_job(app, "checkins", datetime.now(UTC), monkeypatch, tmp_path)
+    _run_job(app, "checkins", working_afternoon(), monkeypatch, tmp_path)
     dm = _checkin_dm(app, MENTOR)
     before = len(app.slack.calls_to("views.open"))
     app.driver.click(
@@ -260,9 +261,9 @@ def test_app_home_shows_history_with_own_answers(
     paired: tuple[RunningApp, int], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     app, pair_id = paired
-    when = datetime.now(UTC) - timedelta(days=1)
+    when = working_afternoon() - timedelta(hours=3)
     _session_at(app, pair_id, when)
-    _run_job(app, "checkins", datetime.now(UTC), monkeypatch, tmp_path)
+    _run_job(app, "checkins", working_afternoon(), monkeypatch, tmp_path)
     dm = _checkin_dm(app, MENTOR)
     app.driver.click(
         MENTOR, "checkin_i_cancelled", _value(dm, "checkin_i_cancelled"), channel_id=dm["channel"], message=dm
@@ -318,3 +319,20 @@ def test_a_junior_asking_for_a_new_partner_tells_admins_but_not_the_senior_why(p
     assert "asked" not in senior_note[0]["text"] and MENTOR not in senior_note[0]["text"]
     with app.db.unit_of_work() as session:
         assert session.scalars(select(Pair.status)).one() == "ended"
+
+
+def test_a_checkin_due_in_someones_quiet_hours_waits_for_their_morning(
+    paired: tuple[RunningApp, int], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from storage.models import OutboxMessage
+
+    app, pair_id = paired
+    when = datetime(2026, 12, 2, 19, 30, tzinfo=UTC)  # a Wednesday
+    _session_at(app, pair_id, when)
+    _run_job(app, "checkins", datetime(2026, 12, 2, 21, 0, tzinfo=UTC), monkeypatch, tmp_path)
+    asked = [m for m in app.slack.messages() if "How did your session" in m.get("text", "")]
+    assert [m["requested_channel"] for m in asked] == [MENTEE]  # 16:00 in New York; 21:00 in London waits
+    with app.db.unit_of_work() as session:
+        waiting = session.scalars(select(OutboxMessage).where(OutboxMessage.status == "pending")).one()
+        assert waiting.payload["channel"] == MENTOR
+        assert waiting.not_before == datetime(2026, 12, 3, 8, 0, tzinfo=UTC)  # 08:00 London, the next weekday

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from bot import checkins, follow_ups, match_flow
 from bot.slack_standin import StandInUser
 from storage.models import ActionFollowUp, CheckIn, Cohort, Pair, Participant, SurveyResponse
-from tests.factories import add_session
+from tests.factories import add_session, working_afternoon
 from tests.harness import ADMIN, RunningApp
 from tests.test_join_flow import _wait_for, join
 
@@ -197,7 +197,7 @@ def test_a_follow_up_dm_is_answered_privately_from_its_buttons(running_app: Runn
     with running_app.db.unit_of_work() as session:
         pair = session.scalars(select(Pair)).first()
         pair_id, mentee_user = pair.id, pair.mentee.person.slack_user_id
-    when = datetime.now(UTC) - timedelta(days=31)
+    when = working_afternoon() - timedelta(days=31)
     add_session(running_app.db, running_app.driver.team_id, pair_id, when)
     checkins.dispatch(running_app.db, when + timedelta(hours=1))
     with running_app.db.unit_of_work() as session:
@@ -206,7 +206,7 @@ def test_a_follow_up_dm_is_answered_privately_from_its_buttons(running_app: Runn
         senior.answered_at = when + timedelta(hours=2)
     from bot.jobs import JobContext, run_follow_ups
 
-    run_follow_ups(JobContext(running_app.db, running_app.services.client), datetime.now(UTC))
+    run_follow_ups(JobContext(running_app.db, running_app.services.client), working_afternoon())
     dm = _wait_for(
         lambda: [m for m in running_app.slack.messages(mentee_user) if "you planned to" in m.get("text", "")]
     )[0]

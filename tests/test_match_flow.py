@@ -243,7 +243,11 @@ def test_both_agree_the_ground_rules_which_show_on_app_home_and_first_session_is
         mentor, modal, {"when": {"value": {"type": "datetimepicker", "selected_date_time": past}}}
     )
     assert "passed" in reply.json()["errors"]["when"]
-    future = int((datetime.now(UTC) + timedelta(days=7)).timestamp())
+    # a weekday 14:00 UTC: inside 07:00-21:00 for London and New York, whenever the suite runs
+    week_ahead = datetime.now(UTC).date() + timedelta(days=7)
+    while week_ahead.weekday() >= 5:
+        week_ahead += timedelta(days=1)
+    future = int(datetime(week_ahead.year, week_ahead.month, week_ahead.day, 14, tzinfo=UTC).timestamp())
     reply = running_app.driver.submit_view(
         mentor, modal, {"when": {"value": {"type": "datetimepicker", "selected_date_time": future}}}
     )

@@ -65,7 +65,7 @@ def answered_message(
     if two_way:
         parts.append(TWO_WAY_WORDS[two_way])
     if action:
-        parts.append(f"your action: {escape(action)}")
+        parts.append(f"your action: {escape(action.rstrip('. '))}")
     text = "; ".join(parts) + "."
     return {
         "text": text,

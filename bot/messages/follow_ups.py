@@ -29,5 +29,5 @@ def follow_up_message(follow_up_id: int, action: str, day: int) -> dict[str, Any
 
 
 def follow_up_answered(action: str, answer: str) -> dict[str, Any]:
-    text = f"Noted: _{escape(action)}_ is {ANSWER_WORDS[answer]}. Thank you."
+    text = f"Noted: _{escape(action.rstrip('. '))}_ is {ANSWER_WORDS[answer]}. Thank you."
     return {"text": text, "blocks": [section(text)]}

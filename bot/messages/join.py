@@ -102,7 +102,7 @@ def join_modal(prefill: JoinPrefill) -> dict[str, Any]:
         ),
         input_block(
             "perspectives",
-            "Perspectives you bring (optional)",
+            "Perspectives you bring",
             _text("value", prefill.perspectives, multiline=True, max_length=500),
             optional=True,
             hint="Self-described, in your own words; only your partner sees this.",
