@@ -275,7 +275,7 @@ def test_reason_mentions_same_department_far_time_zones_and_format_clash() -> No
     mentor = person(1, level=1, department="Legal", tz=-300, meeting="video")
     mentee = person(2, level=5, department="Legal", tz=330, meeting="in_person")
     assert match_reason(mentor, mentee) == (
-        "same department (Legal); no shared topics; time zones 10.5h apart; formats differ (video vs in_person)"
+        "same department (Legal); no shared topics; time zones 10.5h apart; formats differ (video vs in person)"
     )
 
 
