@@ -1,0 +1,782 @@
+"""The digest's and the export's reads: programme health as a few set-based aggregate queries.
+
+Every figure is an aggregate computed in the database (SUM / COUNT over CASE, GROUP BY, a window
+function), so Python receives a handful of rows, never one per session or check-in. How the work is split
+comes from measuring SQLite at a million sessions (bench/digest.py), where each expression evaluated per row
+and each sort of every row costs far more than an extra small query:
+
+* **Scope.** Rows belong to a programme through their pair or participant. A team normally runs one
+  programme; its rows are then exactly the team's rows, and `team_id = ?` is a plain column comparison,
+  several times cheaper per row than looking the pair up. A team with several programmes takes the lookup.
+* **To date**: one plain pass over the programme's sessions and one over its answered check-ins, with a few
+  conditional sums each and no grouping.
+* **The period and the one before it**: their rows only (a time range), grouped per pair or participant so
+  that the people each figure describes are counted exactly.
+* **Group sizes over the whole history or a week of the chart** are only needed for the fewer-than-5 rule,
+  so they are counted up to `cap` (5) with DISTINCT ... LIMIT, which stops at the fifth person instead of
+  reading every row: such a count is exact below the cap, and the cap itself means "the cap or more".
+
+Time windows are half-open, [start, end), on `sessions.scheduled_at` for sessions and on
+`check_ins.answered_at` for answers: an answer counts in the week it was given, so a published week never
+changes when someone answers late. Functions take the caller's Session and never write.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, Float, Integer, Select, and_, case, func, literal, or_, select
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import Session, aliased
+from sqlalchemy.sql.functions import FunctionElement
+
+from storage.models import CheckIn, MentoringSession, Pair, Participant, Person, Programme
+
+CHUNK = 2000  # ids per IN list; far below SQLite's bound-parameter limit
+WEEK_SECONDS = 7 * 86400
+# A session stored exactly on a week boundary must land in the week it starts, whatever the last bit of
+# floating-point arithmetic says; one millisecond is far below any time anyone schedules at.
+BOUNDARY_EPSILON_SECONDS = 0.001
+SESSION_KINDS = ("held", "cancelled", "cancelled_senior", "cancelled_junior", "rescheduled")
+OUTCOME_STATES = ("held", "cancelled", "rescheduled")
+
+
+@dataclass(frozen=True)
+class Window:
+    """[start, end); start None means from the programme's beginning."""
+
+    start: datetime | None
+    end: datetime
+
+    def holds(self, column: Any) -> ColumnElement[bool]:
+        upper = column < self.end
+        return upper if self.start is None else and_(column >= self.start, upper)
+
+
+class week_number(FunctionElement[int]):
+    """Whole weeks between a stored UTC timestamp and a start (given as epoch seconds), for timestamps at or
+    after the start; the same number on SQLite and PostgreSQL."""
+
+    type = Integer()
+    inherit_cache = True
+
+
+@compiles(week_number, "sqlite")
+def _week_number_sqlite(element: week_number, compiler: Any, **kw: Any) -> str:
+    column, start = element.clauses
+    # SQLite keeps UTC timestamps as 'YYYY-MM-DD HH:MM:SS.ffffff' text, which julianday() reads; CAST
+    # truncates, which is floor for the non-negative differences this is used on.
+    seconds = f"((julianday({compiler.process(column, **kw)}) - 2440587.5) * 86400.0)"
+    shifted = f"({seconds} - {compiler.process(start, **kw)} + {BOUNDARY_EPSILON_SECONDS})"
+    return f"CAST({shifted} / {WEEK_SECONDS} AS INTEGER)"
+
+
+@compiles(week_number, "postgresql")
+def _week_number_postgresql(element: week_number, compiler: Any, **kw: Any) -> str:
+    column, start = element.clauses
+    seconds = f"EXTRACT(EPOCH FROM {compiler.process(column, **kw)})"
+    shifted = f"({seconds} - {compiler.process(start, **kw)} + {BOUNDARY_EPSILON_SECONDS})"
+    return f"CAST(FLOOR({shifted} / {WEEK_SECONDS}) AS INTEGER)"
+
+
+class unindexed(FunctionElement[Any]):
+    """The column itself, marked so that SQLite reads it from the row instead of walking an index for it
+    (`+column`, SQLite's own idiom). For the passes that read every row anyway: SQLite's planner otherwise
+    walks an index covering nearly the whole table and looks each row up, several times slower."""
+
+    inherit_cache = True
+
+    def __init__(self, column: Any) -> None:
+        super().__init__(column)
+        self.type = column.type
+
+
+@compiles(unindexed)
+def _unindexed_default(element: unindexed, compiler: Any, **kw: Any) -> str:
+    return compiler.process(element.clauses, **kw)
+
+
+@compiles(unindexed, "sqlite")
+def _unindexed_sqlite(element: unindexed, compiler: Any, **kw: Any) -> str:
+    return f"+{compiler.process(element.clauses, **kw)}"
+
+
+def _weeks_since(column: Any, start: datetime) -> week_number:
+    return week_number(column, literal(start.timestamp(), Float()))
+
+
+def _count_if(condition: ColumnElement[bool]) -> Any:
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+def _people(condition: ColumnElement[bool], mentor_id: Any, mentee_id: Any) -> Any:
+    """Distinct people in the pairs meeting `condition`: mentors and mentees are different participants
+    (a participant has one role), so the two distinct counts add up."""
+    mentors = func.count(func.distinct(case((condition, mentor_id))))
+    return mentors + func.count(func.distinct(case((condition, mentee_id))))
+
+
+def _ints(row: Sequence[Any]) -> list[int]:
+    return [int(v or 0) for v in row]
+
+
+# --- scope --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which rows are the programme's (see the module docstring)."""
+
+    programme_id: int
+    team_id: str
+    sole: bool  # the only programme of its team: the team's rows are the programme's
+
+    # The scope's column never drives an index: a team's rows, or a programme's pairs, are nearly the whole
+    # table, and without statistics SQLite's planner would otherwise take an equality on an indexed column
+    # for a selective one. The time range or the state picks the index instead.
+
+    def sessions(self) -> ColumnElement[bool]:
+        s = MentoringSession
+        if self.sole:
+            return unindexed(s.team_id) == self.team_id
+        return unindexed(s.pair_id).in_(select(Pair.id).where(Pair.programme_id == self.programme_id))
+
+    def check_ins(self) -> ColumnElement[bool]:
+        c = CheckIn
+        if self.sole:
+            return unindexed(c.team_id) == self.team_id
+        participants = select(Participant.id).where(Participant.programme_id == self.programme_id)
+        return unindexed(c.participant_id).in_(participants)
+
+
+def programme(session: Session, programme_id: int) -> Programme | None:
+    return session.get(Programme, programme_id)
+
+
+def scope_of(session: Session, programme: Programme) -> Scope:
+    others = session.scalar(
+        select(func.count()).where(Programme.team_id == programme.team_id, Programme.id != programme.id)
+    )
+    return Scope(programme.id, programme.team_id, sole=not others)
+
+
+# --- sessions -----------------------------------------------------------------------------------------------
+
+
+def _session_kind(kind: str, s: Any = MentoringSession) -> ColumnElement[bool]:
+    return {
+        "held": s.state == "held",
+        "cancelled": s.state == "cancelled",
+        "cancelled_senior": and_(s.state == "cancelled", s.cancelled_by == "senior"),
+        "cancelled_junior": and_(s.state == "cancelled", s.cancelled_by == "junior"),
+        "rescheduled": s.state == "rescheduled",
+    }[kind]
+
+
+@dataclass(frozen=True)
+class SessionTotals:
+    """Sessions of one window, with the people (and pairs) each count describes."""
+
+    held: int = 0
+    held_pairs: int = 0
+    held_people: int = 0
+    cancelled: int = 0
+    cancelled_people: int = 0
+    cancelled_by_senior: int = 0
+    cancelled_by_junior: int = 0
+    rescheduled: int = 0
+    rescheduled_people: int = 0
+
+
+def _capped_session_people(session: Session, scope: Scope, condition: ColumnElement[bool], cap: int) -> int:
+    """People in the pairs with a session meeting `condition`, counted up to `cap` (so `cap` means "at least
+    `cap`"). Reads only until `cap` distinct pairs are found: pairs are distinct (mentor, mentee) couples, so
+    `cap` of them hold at least `cap` people."""
+    s = MentoringSession
+    first_pairs = select(s.pair_id).where(scope.sessions(), condition).distinct().limit(cap).subquery()
+    mentors = func.count(func.distinct(Pair.mentor_id))
+    people = session.scalar(
+        select(mentors + func.count(func.distinct(Pair.mentee_id))).where(Pair.id.in_(select(first_pairs.c.pair_id)))
+    )
+    return min(int(people or 0), cap)
+
+
+def sessions_to_date(session: Session, scope: Scope, end: datetime, cap: int) -> SessionTotals:
+    """Every session before `end`: one pass with a few conditional sums; people counted up to `cap`; pairs
+    that met counted exactly (they are shown)."""
+    s = MentoringSession
+    before = s.scheduled_at < end
+    row = session.execute(
+        select(*[_count_if(_session_kind(kind)) for kind in SESSION_KINDS]).where(
+            scope.sessions(), unindexed(s.scheduled_at) < end
+        )
+    ).one()
+    held, cancelled, senior, junior, rescheduled = _ints(row)
+    pairs_met = session.scalar(
+        select(func.count()).where(
+            Pair.programme_id == scope.programme_id,
+            select(s.id).where(s.pair_id == Pair.id, s.state == "held", before).exists(),
+        )
+    )
+
+    def people(kind: str, count: int) -> int:
+        return _capped_session_people(session, scope, and_(_session_kind(kind), before), cap) if count else 0
+
+    return SessionTotals(
+        held=held,
+        held_pairs=int(pairs_met or 0),
+        held_people=people("held", held),
+        cancelled=cancelled,
+        cancelled_people=people("cancelled", cancelled),
+        cancelled_by_senior=senior,
+        cancelled_by_junior=junior,
+        rescheduled=rescheduled,
+        rescheduled_people=people("rescheduled", rescheduled),
+    )
+
+
+def sessions_in_windows(session: Session, scope: Scope, windows: Mapping[str, Window]) -> dict[str, SessionTotals]:
+    """Per (bounded) window: sessions held / cancelled (by side) / rescheduled, pairs that met and the exact
+    people each count describes. Reads only the windows' rows, grouped by pair, then one pass over those."""
+    s = MentoringSession
+    start = min(w.start for w in windows.values() if w.start is not None)
+    end = max(w.end for w in windows.values())
+    per_pair = (
+        select(
+            s.pair_id,
+            *[
+                _count_if(and_(window.holds(s.scheduled_at), _session_kind(kind))).label(f"{name}__{kind}")
+                for name, window in windows.items()
+                for kind in SESSION_KINDS
+            ],
+        )
+        .where(scope.sessions(), s.state.in_(OUTCOME_STATES), s.scheduled_at >= start, s.scheduled_at < end)
+        .group_by(s.pair_id)
+        .subquery("per_pair")
+    )
+    columns: list[Any] = []
+    for name in windows:
+        held, cancelled, rescheduled = (per_pair.c[f"{name}__{k}"] for k in ("held", "cancelled", "rescheduled"))
+        columns += [
+            func.coalesce(func.sum(held), 0),
+            _count_if(held > 0),
+            _people(held > 0, Pair.mentor_id, Pair.mentee_id),
+            func.coalesce(func.sum(cancelled), 0),
+            _people(cancelled > 0, Pair.mentor_id, Pair.mentee_id),
+            func.coalesce(func.sum(per_pair.c[f"{name}__cancelled_senior"]), 0),
+            func.coalesce(func.sum(per_pair.c[f"{name}__cancelled_junior"]), 0),
+            func.coalesce(func.sum(rescheduled), 0),
+            _people(rescheduled > 0, Pair.mentor_id, Pair.mentee_id),
+        ]
+    row = _ints(session.execute(select(*columns).select_from(per_pair).join(Pair, Pair.id == per_pair.c.pair_id)).one())
+    width = len(SessionTotals.__dataclass_fields__)
+    return {name: SessionTotals(*row[i * width : (i + 1) * width]) for i, name in enumerate(windows)}
+
+
+# --- check-ins ----------------------------------------------------------------------------------------------
+
+
+def _two_way(answer: str) -> ColumnElement[bool]:
+    # two_way first: it is NULL on most rows, so the rest is rarely evaluated
+    return and_(CheckIn.two_way == answer, CheckIn.side == "junior")
+
+
+def _action_recorded() -> ColumnElement[bool]:
+    return and_(CheckIn.action.is_not(None), CheckIn.side == "senior", func.trim(CheckIn.action) != "")
+
+
+@dataclass(frozen=True)
+class AnswerTotals:
+    """Check-in answers given in one window, with the people each figure describes."""
+
+    rating_sum: int = 0
+    ratings: int = 0
+    raters: int = 0
+    two_way_yes: int = 0
+    two_way_partly: int = 0
+    two_way_no: int = 0
+    two_way_people: int = 0  # juniors who answered the two-way question
+    actions_recorded: int = 0
+    action_people: int = 0  # seniors who recorded at least one action
+
+
+def _capped_answer_people(session: Session, scope: Scope, condition: ColumnElement[bool], cap: int) -> int:
+    """Distinct people with an answer meeting `condition`, counted up to `cap`."""
+    first = select(CheckIn.participant_id).where(scope.check_ins(), condition).distinct().limit(cap).subquery()
+    return int(session.scalar(select(func.count()).select_from(first)) or 0)
+
+
+def answers_to_date(session: Session, scope: Scope, end: datetime, cap: int) -> AnswerTotals:
+    """Every answer given before `end`: one pass with a few conditional sums; people counted up to `cap`."""
+    c = CheckIn
+    before = and_(c.answered_at.is_not(None), c.answered_at < end)
+    every_answer = and_(scope.check_ins(), unindexed(c.answered_at) < end)
+    row = session.execute(
+        select(
+            func.coalesce(func.sum(c.rating), 0),
+            func.count(c.rating),
+            _count_if(_two_way("yes")),
+            _count_if(_two_way("partly")),
+            _count_if(_two_way("no")),
+            _count_if(_action_recorded()),
+        ).where(every_answer)
+    ).one()
+    rating_sum, ratings, yes, partly, no, actions = _ints(row)
+
+    def people(condition: ColumnElement[bool], count: int) -> int:
+        return _capped_answer_people(session, scope, and_(before, condition), cap) if count else 0
+
+    two_way = c.two_way.in_(("yes", "partly", "no")) & (c.side == "junior")
+    return AnswerTotals(
+        rating_sum=rating_sum,
+        ratings=ratings,
+        raters=people(c.rating.is_not(None), ratings),
+        two_way_yes=yes,
+        two_way_partly=partly,
+        two_way_no=no,
+        two_way_people=people(two_way, yes + partly + no),
+        actions_recorded=actions,
+        action_people=people(_action_recorded(), actions),
+    )
+
+
+def answers_in_windows(session: Session, scope: Scope, windows: Mapping[str, Window]) -> dict[str, AnswerTotals]:
+    """Per (bounded) window: ratings (sum, count, raters), two-way answers by kind, actions recorded, with the
+    exact people each describes. Reads the windows' answers grouped by participant, then one pass over those."""
+    c = CheckIn
+    start = min(w.start for w in windows.values() if w.start is not None)
+    end = max(w.end for w in windows.values())
+    columns = []
+    for name, window in windows.items():
+        inside = window.holds(c.answered_at)
+        columns += [
+            func.coalesce(func.sum(case((inside, c.rating), else_=0)), 0).label(f"{name}__rating_sum"),
+            _count_if(and_(inside, c.rating.is_not(None))).label(f"{name}__ratings"),
+            _count_if(and_(inside, _two_way("yes"))).label(f"{name}__yes"),
+            _count_if(and_(inside, _two_way("partly"))).label(f"{name}__partly"),
+            _count_if(and_(inside, _two_way("no"))).label(f"{name}__no"),
+            _count_if(and_(inside, _action_recorded())).label(f"{name}__actions"),
+        ]
+    per_person = (
+        select(c.participant_id, *columns)
+        .where(scope.check_ins(), c.answered_at >= start, c.answered_at < end)
+        .group_by(c.participant_id)
+        .subquery("per_person")
+    )
+    totals: list[Any] = []
+    for name in windows:
+        col = per_person.c
+        two_way = col[f"{name}__yes"] + col[f"{name}__partly"] + col[f"{name}__no"]
+        totals += [
+            func.coalesce(func.sum(col[f"{name}__rating_sum"]), 0),
+            func.coalesce(func.sum(col[f"{name}__ratings"]), 0),
+            _count_if(col[f"{name}__ratings"] > 0),
+            func.coalesce(func.sum(col[f"{name}__yes"]), 0),
+            func.coalesce(func.sum(col[f"{name}__partly"]), 0),
+            func.coalesce(func.sum(col[f"{name}__no"]), 0),
+            _count_if(two_way > 0),
+            func.coalesce(func.sum(col[f"{name}__actions"]), 0),
+            _count_if(col[f"{name}__actions"] > 0),
+        ]
+    row = _ints(session.execute(select(*totals).select_from(per_person)).one())
+    width = len(AnswerTotals.__dataclass_fields__)
+    return {name: AnswerTotals(*row[i * width : (i + 1) * width]) for i, name in enumerate(windows)}
+
+
+# --- participants and pairs ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Membership:
+    participants: int  # ever joined, up to the end of the period
+    joiners: int  # joined in the period
+    leavers: int  # left in the period
+    left: int  # left up to the end of the period
+    deleted: int  # participants whose Slack account is deactivated (users.info `deleted`)
+
+
+def membership(session: Session, programme: Programme, period: Window, deleted_user_ids: Iterable[str]) -> Membership:
+    p = Participant
+    joined = p.joined_at < period.end
+    has_left = and_(p.status == "left", func.coalesce(p.left_at, p.joined_at) < period.end)
+    row = session.execute(
+        select(
+            _count_if(joined),
+            _count_if(period.holds(p.joined_at)),
+            _count_if(and_(p.status == "left", period.holds(p.left_at))),
+            _count_if(and_(joined, has_left)),
+        ).where(p.programme_id == programme.id)
+    ).one()
+    deleted = 0
+    ids = sorted(set(deleted_user_ids))
+    for start in range(0, len(ids), CHUNK):
+        # from the people, through their unique (team, Slack id): the few deleted ids, not every participant
+        deleted += (
+            session.scalar(
+                select(func.count())
+                .select_from(Person)
+                .join(p, and_(p.person_id == Person.id, p.programme_id == programme.id))
+                .where(
+                    Person.team_id == programme.team_id, Person.slack_user_id.in_(ids[start : start + CHUNK]), joined
+                )
+            )
+            or 0
+        )
+    return Membership(*_ints(row), deleted=deleted)
+
+
+@dataclass(frozen=True)
+class PairTotals:
+    active: int
+    active_people: int
+    formed: int  # every pair made up to `now`, active or ended
+    formed_people: int
+
+
+def pair_totals(session: Session, programme_id: int, now: datetime) -> PairTotals:
+    """Pairs active at `now` (made before it and not ended by it) and every pair made up to `now`."""
+    formed = Pair.created_at < now
+    active = and_(formed, (Pair.status == "active") | (func.coalesce(Pair.ended_at, now) > now))
+    row = session.execute(
+        select(
+            _count_if(active),
+            _people(active, Pair.mentor_id, Pair.mentee_id),
+            _count_if(formed),
+            _people(formed, Pair.mentor_id, Pair.mentee_id),
+        ).where(Pair.programme_id == programme_id)
+    ).one()
+    return PairTotals(*_ints(row))
+
+
+def participant_user_ids(session: Session, programme_id: int) -> list[str]:
+    """Slack ids of everyone who ever joined the programme (the caller asks users.info which are deleted)."""
+    return list(
+        session.scalars(
+            select(Person.slack_user_id)
+            .join(Participant, Participant.person_id == Person.id)
+            .where(Participant.programme_id == programme_id)
+            .order_by(Person.slack_user_id)
+        )
+    )
+
+
+# --- pairs at risk ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AtRiskRow:
+    pair_id: int
+    mentor_user_id: str
+    mentee_user_id: str
+    senior_cancels: int  # the senior's cancellations among the pair's last M sessions with an outcome (or 0)
+    recent: int  # how many sessions with an outcome that window holds (M, or fewer for a new pair)
+    last_met_at: datetime | None  # latest session held or scheduled (idle pairs only)
+    created_at: datetime
+    cancelling: bool
+    idle: bool
+
+
+def _active_pairs(programme_id: int) -> Select[Any]:
+    return select(Pair.id).where(Pair.programme_id == programme_id, Pair.status == "active")
+
+
+def cancelling_pairs(
+    session: Session, programme_id: int, now: datetime, cancel_n: int, cancel_m: int
+) -> dict[int, tuple[int, int]]:
+    """Active pairs where the senior cancelled at least `cancel_n` of the last `cancel_m` sessions with an
+    outcome: pair id -> (senior cancellations among them, how many sessions they are).
+
+    A window function ranks each pair's senior cancellations, newest first; the pair qualifies exactly when
+    its n-th newest one is among its last m sessions with an outcome, i.e. fewer than m such sessions come
+    after it. That reads the senior cancellations and at most m sessions after each pair's n-th newest, not
+    every session of every pair; a second window function then ranks the qualifying pairs' sessions to count
+    exactly."""
+    s, later = MentoringSession, aliased(MentoringSession)
+    active = _active_pairs(programme_id)
+    ranked = (
+        select(
+            s.pair_id,
+            s.scheduled_at,
+            s.id,
+            func.row_number()
+            .over(partition_by=s.pair_id, order_by=(s.scheduled_at.desc(), s.id.desc()))
+            .label("newest"),
+        )
+        # through the (state, scheduled_at) index: the cancellations, not every session of every pair
+        .where(
+            s.state == "cancelled", s.cancelled_by == "senior", s.scheduled_at <= now, unindexed(s.pair_id).in_(active)
+        )
+        .subquery("ranked")
+    )
+    nth = select(ranked).where(ranked.c.newest == cancel_n).subquery("nth")
+    after = or_(
+        later.scheduled_at > nth.c.scheduled_at, and_(later.scheduled_at == nth.c.scheduled_at, later.id > nth.c.id)
+    )
+    # the m-th session with an outcome after it, if any: reading stops there (LIMIT 1 OFFSET m-1)
+    mth_after = (
+        select(later.id)
+        .where(
+            later.pair_id == nth.c.pair_id,
+            later.scheduled_at >= nth.c.scheduled_at,  # the index range starts there; `after` settles ties
+            later.scheduled_at <= now,
+            later.state.in_(OUTCOME_STATES),
+            after,
+        )
+        .limit(1)
+        .offset(cancel_m - 1)
+    )
+    qualifying = select(nth.c.pair_id).where(~mth_after.exists())
+    last = (
+        select(
+            s.pair_id,
+            s.state,
+            s.cancelled_by,
+            func.row_number()
+            .over(partition_by=s.pair_id, order_by=(s.scheduled_at.desc(), s.id.desc()))
+            .label("newest"),
+        )
+        # through the (pair_id, scheduled_at) index: the qualifying pairs' sessions only
+        .where(s.pair_id.in_(qualifying), unindexed(s.state).in_(OUTCOME_STATES), unindexed(s.scheduled_at) <= now)
+        .subquery("last")
+    )
+    rows = session.execute(
+        select(last.c.pair_id, _count_if(_session_kind("cancelled_senior", last.c)), func.count())
+        .where(last.c.newest <= cancel_m)
+        .group_by(last.c.pair_id)
+    ).all()
+    return {pair_id: (int(cancels), int(recent)) for pair_id, cancels, recent in rows}
+
+
+def idle_pairs(session: Session, programme_id: int, idle_before: datetime) -> dict[int, datetime | None]:
+    """Active pairs made before `idle_before`, neither member paused, with no session held or scheduled since
+    then: pair id -> their latest session held or scheduled (None if they never had one)."""
+    s = MentoringSession
+    mentor, mentee = aliased(Participant), aliased(Participant)
+    met_since = select(s.pair_id).where(s.state.in_(("held", "scheduled")), s.scheduled_at >= idle_before)
+    last_met = (  # newest first through the (pair_id, scheduled_at) index, stopping at the first one
+        select(s.scheduled_at)
+        .where(s.pair_id == Pair.id, s.state.in_(("held", "scheduled")))
+        .order_by(s.scheduled_at.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    rows = session.execute(
+        select(Pair.id, last_met)
+        .join(mentor, mentor.id == Pair.mentor_id)
+        .join(mentee, mentee.id == Pair.mentee_id)
+        .where(
+            Pair.programme_id == programme_id,
+            Pair.status == "active",
+            Pair.created_at < idle_before,
+            mentor.status != "paused",
+            mentee.status != "paused",
+            Pair.id.not_in(met_since),
+        )
+    ).all()
+    return {pair_id: last for pair_id, last in rows}
+
+
+def pair_people(session: Session, pair_ids: Iterable[int]) -> dict[int, tuple[str, str, datetime]]:
+    """pair id -> (mentor's Slack id, mentee's Slack id, when the pair was made)."""
+    mentor, mentee = aliased(Participant), aliased(Participant)
+    mentor_person, mentee_person = aliased(Person), aliased(Person)
+    found = {}
+    ids = sorted(set(pair_ids))
+    for start in range(0, len(ids), CHUNK):
+        rows = session.execute(
+            select(Pair.id, mentor_person.slack_user_id, mentee_person.slack_user_id, Pair.created_at)
+            .join(mentor, mentor.id == Pair.mentor_id)
+            .join(mentor_person, mentor_person.id == mentor.person_id)
+            .join(mentee, mentee.id == Pair.mentee_id)
+            .join(mentee_person, mentee_person.id == mentee.person_id)
+            .where(Pair.id.in_(ids[start : start + CHUNK]))
+        )
+        found.update({pair_id: (mentor_id, mentee_id, created) for pair_id, mentor_id, mentee_id, created in rows})
+    return found
+
+
+def at_risk_pairs(
+    session: Session, programme_id: int, now: datetime, cancel_n: int, cancel_m: int, idle_before: datetime
+) -> list[AtRiskRow]:
+    """Active pairs where the senior keeps cancelling, or that stopped meeting; by pair id, with both
+    members' Slack ids."""
+    cancelling = cancelling_pairs(session, programme_id, now, cancel_n, cancel_m)
+    idle = idle_pairs(session, programme_id, idle_before)
+    people = pair_people(session, set(cancelling) | set(idle))
+    rows = []
+    for pair_id in sorted(people):
+        mentor_id, mentee_id, created = people[pair_id]
+        cancels, recent = cancelling.get(pair_id, (0, 0))
+        rows.append(
+            AtRiskRow(pair_id, mentor_id, mentee_id, cancels, recent, idle.get(pair_id), created,
+                      cancelling=pair_id in cancelling, idle=pair_id in idle)
+        )  # fmt: skip
+    return rows
+
+
+# --- per week and per pair ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WeekSessions:
+    week: int  # whole weeks since the series' start
+    held: int
+    held_people: int
+    cancelled_by_senior: int
+    cancelled_by_junior: int
+    cancelled: int  # including any cancellation with no side recorded
+    cancelled_people: int
+    rescheduled: int
+    rescheduled_people: int
+
+
+def sessions_by_week(
+    session: Session, scope: Scope, start: datetime, end: datetime, cap: int | None = None
+) -> list[WeekSessions]:
+    """Sessions in [start, end) per week counted from `start`; weeks with no session are absent.
+
+    With `cap`, the week's counts come from one grouped pass and the people each describes are counted up
+    to `cap` per week (a short query each); without, exactly, grouping by (week, pair) first."""
+    s = MentoringSession
+    week = _weeks_since(s.scheduled_at, start).label("week")
+    inside = and_(scope.sessions(), s.state.in_(OUTCOME_STATES), s.scheduled_at >= start, s.scheduled_at < end)
+    if cap is None:
+        return _sessions_by_week_exact(session, week, inside)
+    rows = session.execute(
+        select(week, *[_count_if(_session_kind(k)).label(k) for k in SESSION_KINDS]).where(inside).group_by(week)
+    ).all()
+    weeks = []
+    for index, held, cancelled, senior, junior, rescheduled in rows:
+        low, high = _week_bounds(start, index, end)
+        in_week = and_(s.scheduled_at >= low, s.scheduled_at < high)
+
+        def people(kind: str, count: int, in_week: ColumnElement[bool] = in_week) -> int:
+            return _capped_session_people(session, scope, and_(_session_kind(kind), in_week), cap) if count else 0
+
+        weeks.append(
+            WeekSessions(int(index), held, people("held", held), senior, junior, cancelled,
+                         people("cancelled", cancelled), rescheduled, people("rescheduled", rescheduled))
+        )  # fmt: skip
+    return weeks
+
+
+def _week_bounds(start: datetime, index: int, end: datetime) -> tuple[datetime, datetime]:
+    low = start + timedelta(weeks=int(index))
+    return low, min(low + timedelta(weeks=1), end)
+
+
+def _sessions_by_week_exact(session: Session, week: Any, inside: ColumnElement[bool]) -> list[WeekSessions]:
+    s = MentoringSession
+    per_pair = (
+        select(week, s.pair_id, *[_count_if(_session_kind(k)).label(k) for k in SESSION_KINDS])
+        .where(inside)
+        .group_by(week, s.pair_id)
+        .subquery("per_pair")
+    )
+    c = per_pair.c
+    rows = session.execute(
+        select(
+            c.week,
+            func.sum(c.held),
+            _people(c.held > 0, Pair.mentor_id, Pair.mentee_id),
+            func.sum(c.cancelled_senior),
+            func.sum(c.cancelled_junior),
+            func.sum(c.cancelled),
+            _people(c.cancelled > 0, Pair.mentor_id, Pair.mentee_id),
+            func.sum(c.rescheduled),
+            _people(c.rescheduled > 0, Pair.mentor_id, Pair.mentee_id),
+        )
+        .join(Pair, Pair.id == c.pair_id)
+        .group_by(c.week)
+        .order_by(c.week)
+    ).all()
+    return [WeekSessions(*_ints(r)) for r in rows]
+
+
+@dataclass(frozen=True)
+class WeekAnswers:
+    week: int
+    answers: AnswerTotals
+
+
+def answers_by_week(session: Session, scope: Scope, start: datetime, end: datetime) -> list[WeekAnswers]:
+    """Check-in answers given in [start, end) per week counted from `start`, with the exact people each figure
+    describes: grouped by (week, participant) first, then by week."""
+    c = CheckIn
+    week = _weeks_since(c.answered_at, start).label("week")
+    per_person = (
+        select(
+            week,
+            c.participant_id,
+            func.coalesce(func.sum(c.rating), 0).label("rating_sum"),
+            func.count(c.rating).label("ratings"),
+            _count_if(_two_way("yes")).label("yes"),
+            _count_if(_two_way("partly")).label("partly"),
+            _count_if(_two_way("no")).label("no"),
+            _count_if(_action_recorded()).label("actions"),
+        )
+        .where(scope.check_ins(), c.answered_at >= start, c.answered_at < end)
+        .group_by(week, c.participant_id)
+        .subquery("per_person")
+    )
+    p = per_person.c
+    rows = session.execute(
+        select(
+            p.week,
+            func.sum(p.rating_sum),
+            func.sum(p.ratings),
+            _count_if(p.ratings > 0),
+            func.sum(p.yes),
+            func.sum(p.partly),
+            func.sum(p.no),
+            _count_if(p.yes + p.partly + p.no > 0),
+            func.sum(p.actions),
+            _count_if(p.actions > 0),
+        )
+        .group_by(p.week)
+        .order_by(p.week)
+    ).all()
+    return [WeekAnswers(int(r[0]), AnswerTotals(*_ints(r[1:]))) for r in rows]
+
+
+@dataclass(frozen=True)
+class PairSessions:
+    pair_id: int
+    held: int
+    cancelled_by_senior: int
+    cancelled_by_junior: int
+    rescheduled: int
+
+
+def sessions_by_pair(session: Session, scope: Scope, end: datetime) -> list[PairSessions]:
+    """Every pair of the programme made before `end`, with its session counts up to `end` (zeros for a pair
+    that never had a session), by pair id."""
+    s = MentoringSession
+    kinds = ("held", "cancelled_senior", "cancelled_junior", "rescheduled")
+    counts = (
+        select(s.pair_id, *[_count_if(_session_kind(k)).label(k) for k in kinds])
+        .where(scope.sessions(), s.state.in_(OUTCOME_STATES), s.scheduled_at < end)
+        .group_by(s.pair_id)
+        .subquery("counts")
+    )
+    rows = session.execute(
+        select(Pair.id, *[func.coalesce(counts.c[k], 0) for k in kinds])
+        .outerjoin(counts, counts.c.pair_id == Pair.id)
+        .where(Pair.programme_id == scope.programme_id, Pair.created_at < end)
+        .order_by(Pair.id)
+    ).all()
+    return [PairSessions(*_ints(r)) for r in rows]
+
+
+def first_activity(session: Session, scope: Scope, end: datetime) -> datetime | None:
+    """The earliest session or answer of the programme before `end` (where an export's weeks begin)."""
+    s = MentoringSession
+    first_session = session.scalar(select(func.min(s.scheduled_at)).where(scope.sessions(), s.scheduled_at < end))
+    first_answer = session.scalar(
+        select(func.min(CheckIn.answered_at)).where(scope.check_ins(), CheckIn.answered_at < end)
+    )
+    found = [t for t in (first_session, first_answer) if t is not None]
+    return min(found) if found else None
