@@ -13,8 +13,8 @@ and each sort of every row costs far more than an extra small query:
 * **The period and the one before it**: their rows only (a time range), grouped per pair or participant so
   that the people each figure describes are counted exactly.
 * **Group sizes over the whole history or a week of the chart** are only needed for the fewer-than-5 rule,
-  so they are counted up to `cap` (5) with DISTINCT ... LIMIT, which stops at the fifth person instead of
-  reading every row: such a count is exact below the cap, and the cap itself means "the cap or more".
+  so they are counted up to `cap` (5): the first rows of the group usually show 5 people already, and
+  reading stops there; such a count is exact below the cap, and the cap itself means "the cap or more".
 
 Time windows are half-open, [start, end), on `sessions.scheduled_at` for sessions and on
 `check_ins.answered_at` for answers: an answer counts in the week it was given, so a published week never
@@ -35,13 +35,14 @@ from sqlalchemy.sql.functions import FunctionElement
 
 from storage.models import CheckIn, MentoringSession, Pair, Participant, Person, Programme
 
-CHUNK = 2000  # ids per IN list; far below SQLite's bound-parameter limit
+CHUNK = 10_000  # ids per IN list; below SQLite's bound-parameter limit (32,766)
 WEEK_SECONDS = 7 * 86400
 # A session stored exactly on a week boundary must land in the week it starts, whatever the last bit of
 # floating-point arithmetic says; one millisecond is far below any time anyone schedules at.
 BOUNDARY_EPSILON_SECONDS = 0.001
 SESSION_KINDS = ("held", "cancelled", "cancelled_senior", "cancelled_junior", "rescheduled")
 OUTCOME_STATES = ("held", "cancelled", "rescheduled")
+SAMPLE = 1000  # rows read to find the first few people of a group (see `_reaches`)
 
 
 @dataclass(frozen=True)
@@ -191,15 +192,24 @@ class SessionTotals:
     rescheduled_people: int = 0
 
 
+def _reaches(session: Session, column: Any, where: Sequence[ColumnElement[bool]], cap: int) -> bool:
+    """Whether the first SAMPLE rows meeting `where` already hold `cap` distinct values of `column`. A LIMIT
+    without DISTINCT stops reading early on both databases (DISTINCT ... LIMIT makes PostgreSQL sort every
+    row first), and in any group of real size the first rows are enough."""
+    sample = select(column.label("value")).where(*where).limit(SAMPLE).subquery("sample")
+    return int(session.scalar(select(func.count(func.distinct(sample.c.value)))) or 0) >= cap
+
+
 def _capped_session_people(session: Session, scope: Scope, condition: ColumnElement[bool], cap: int) -> int:
-    """People in the pairs with a session meeting `condition`, counted up to `cap` (so `cap` means "at least
-    `cap`"). Reads only until `cap` distinct pairs are found: pairs are distinct (mentor, mentee) couples, so
-    `cap` of them hold at least `cap` people."""
+    """People in the pairs with a session meeting `condition`, counted up to `cap` (`cap` means "`cap` or
+    more"). Pairs are distinct (mentor, mentee) couples, so `cap` pairs hold at least `cap` people."""
     s = MentoringSession
-    first_pairs = select(s.pair_id).where(scope.sessions(), condition).distinct().limit(cap).subquery()
+    where = (scope.sessions(), condition)
+    if _reaches(session, s.pair_id, where, cap):
+        return cap
     mentors = func.count(func.distinct(Pair.mentor_id))
     people = session.scalar(
-        select(mentors + func.count(func.distinct(Pair.mentee_id))).where(Pair.id.in_(select(first_pairs.c.pair_id)))
+        select(mentors + func.count(func.distinct(Pair.mentee_id))).where(Pair.id.in_(select(s.pair_id).where(*where)))
     )
     return min(int(people or 0), cap)
 
@@ -305,8 +315,11 @@ class AnswerTotals:
 
 def _capped_answer_people(session: Session, scope: Scope, condition: ColumnElement[bool], cap: int) -> int:
     """Distinct people with an answer meeting `condition`, counted up to `cap`."""
-    first = select(CheckIn.participant_id).where(scope.check_ins(), condition).distinct().limit(cap).subquery()
-    return int(session.scalar(select(func.count()).select_from(first)) or 0)
+    where = (scope.check_ins(), condition)
+    if _reaches(session, CheckIn.participant_id, where, cap):
+        return cap
+    people = session.scalar(select(func.count(func.distinct(CheckIn.participant_id))).where(*where))
+    return min(int(people or 0), cap)
 
 
 def answers_to_date(session: Session, scope: Scope, end: datetime, cap: int) -> AnswerTotals:
