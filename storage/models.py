@@ -293,7 +293,8 @@ class MentoringSession(Base):
         CheckConstraint(_in("state", SESSION_STATES), name="state"),
         CheckConstraint(f"cancelled_by IS NULL OR {_in('cancelled_by', SIDES)}", name="cancelled_by"),
         CheckConstraint("state = 'cancelled' OR cancelled_by IS NULL", name="cancel_side_only_if_cancelled"),
-        Index("ix_sessions_pair_time", "pair_id", "scheduled_at"),
+        # the nudge scan and the digest read each pair's recent outcomes from this index alone
+        Index("ix_sessions_pair_outcome", "pair_id", "scheduled_at", "id", "state", "cancelled_by"),
         Index("ix_sessions_due", "state", "scheduled_at"),
     )
 
@@ -320,6 +321,12 @@ class CheckIn(Base):
         CheckConstraint(f"outcome IS NULL OR {_in('outcome', CHECKIN_OUTCOMES)}", name="outcome"),
         CheckConstraint("rating IS NULL OR rating BETWEEN 1 AND 5", name="rating"),
         CheckConstraint(f"two_way IS NULL OR {_in('two_way', TWO_WAY_ANSWERS)}", name="two_way"),
+        Index(
+            "ix_check_ins_unanswered",
+            "sent_at",
+            sqlite_where=text("answered_at IS NULL"),
+            postgresql_where=text("answered_at IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
