@@ -46,7 +46,7 @@ def run_reminders(ctx: JobContext, now: datetime) -> str:
 def run_nudges(ctx: JobContext, now: datetime) -> str:
     report = nudge_scan.scan(ctx.db, now, ctx.admins)
     kinds = ", ".join(f"{n} {kind}" for kind, n in sorted(report.written.items())) or "none new"
-    return f"nudges: {report.pairs} pairs scanned, {kinds}; {ctx.send()}"
+    return f"nudges: {report.pairs} candidate pairs, {kinds}; {ctx.send()}"
 
 
 def run_follow_ups(ctx: JobContext, now: datetime) -> str:

@@ -431,7 +431,7 @@ def test_public_digest_names_nobody_and_quotes_no_answer(db: Database) -> None:
     assert "*Sessions cancelled*\n3" in this_week  # last week's 1 is hidden, so no trend either
     assert "*Cancellations by side*\nfewer than 5" in this_week
     assert "*Mean rating*\n3.9 / 5 (10 ratings)" in this_week
-    assert "*Stayed two-way*\n67% yes · 17% partly (6 answers)" in this_week
+    assert "*Stayed two-way*\n67% yes · 17% partly · 17% no (6 answers)" in this_week
     assert "*Actions recorded*\nfewer than 5" in this_week
     assert "*Pairs at risk*\n4" in this_week
     to_date = [f["text"] for f in blocks[5]["fields"]]

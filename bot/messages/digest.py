@@ -73,7 +73,10 @@ def two_way_text(yes: Figure, partly: Figure, answers: Figure) -> str:
         return SUPPRESSED
     if value is None:
         return "no answers yet"
-    return f"{percent(yes.value)} yes · {percent(partly.value)} partly ({answers.value:,} answers)"  # type: ignore[arg-type]
+    # "no" (it became advice for the junior) is the role-reversion signal: show it, not just the rest
+    no = 1 - (yes.value or 0) - (partly.value or 0)  # type: ignore[operator]
+    shares = f"{percent(yes.value)} yes · {percent(partly.value)} partly · {percent(max(no, 0.0))} no"  # type: ignore[arg-type]
+    return f"{shares} ({answers.value:,} answers)"
 
 
 def retention_text(still: Figure, everyone: Figure) -> str:

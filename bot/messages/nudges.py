@@ -84,7 +84,7 @@ def escalation_message(
         "text": text,
         "blocks": [
             section(text),
-            section(f"*Recent sessions of pair {pair_id}{names}*\n{_history_lines(recent, senior, junior)}"),
+            section(f"*Their recent sessions{names}*\n{_history_lines(recent, senior, junior)}"),
             context(f"Why you're told: {escape(reason)}. {junior} has not been told about this message."),
         ],
     }
