@@ -60,10 +60,9 @@ PERIOD = timedelta(days=7)
 SQLITE_TARGET_SECONDS = 2.0
 ROUNDS = 3
 # Indexes the digest wants beyond the current schema: (name, table, columns, partial WHERE or None).
+# (Each pair's sessions newest first without reading the rows, for the at-risk window function and what
+# followed a senior's cancellation, came with migration 0005: ix_sessions_pair_outcome.)
 INDEXES: list[tuple[str, str, str, str | None]] = [
-    # each pair's sessions newest first, without reading the rows: the at-risk window function and what
-    # followed a senior's cancellations (bench/nudges.py asks for the same index)
-    ("ix_sessions_pair_outcome", "sessions", "pair_id, scheduled_at, state, cancelled_by", None),
     # the seniors' cancellations by pair, without reading the rows: the ranking of each pair's cancellations
     ("ix_sessions_state_side_pair", "sessions", "state, cancelled_by, pair_id, scheduled_at", None),
     # the answers of the period and the one before it, instead of reading every check-in
@@ -272,7 +271,8 @@ def missing_indexes(db: Database) -> list[tuple[str, str, str, str | None]]:
     wanted = []
     for name, table, columns, where in INDEXES:
         have = {tuple(ix["column_names"]) for ix in inspector.get_indexes(table)}
-        if tuple(c.strip() for c in columns.split(",")) not in have:
+        names = {ix["name"] for ix in inspector.get_indexes(table)}
+        if name not in names and tuple(c.strip() for c in columns.split(",")) not in have:
             wanted.append((name, table, columns, where))
     return wanted
 

@@ -13,7 +13,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from bot.digest import SUPPRESSED, AtRiskPair, DigestFigures, Figure, headline, percent, trend
+from bot.digest import SUPPRESSED, Activity, AtRiskPair, DigestFigures, Figure, headline, percent, trend
 from bot.escaping import escape
 from bot.messages.blocks import Block, actions, button, context, divider, fields, header, section
 
@@ -67,16 +67,23 @@ def rating_text(mean: Figure, ratings: Figure) -> str:
     return f"{value:.1f} / 5 ({ratings.value:,} ratings)"
 
 
-def two_way_text(yes: Figure, partly: Figure, answers: Figure) -> str:
-    value = yes.public
+def two_way_text(activity: Activity) -> str:
+    """Yes, partly and no as shares of the juniors' answers: "no" (it became advice for the junior) is the
+    role-reversion signal, so it is shown, not left to subtraction."""
+    value = activity.two_way_yes.public
     if value == SUPPRESSED:
         return SUPPRESSED
     if value is None:
         return "no answers yet"
-    # "no" (it became advice for the junior) is the role-reversion signal: show it, not just the rest
-    no = 1 - (yes.value or 0) - (partly.value or 0)  # type: ignore[operator]
-    shares = f"{percent(yes.value)} yes · {percent(partly.value)} partly · {percent(max(no, 0.0))} no"  # type: ignore[arg-type]
-    return f"{shares} ({answers.value:,} answers)"
+    shares = " · ".join(
+        f"{percent(share.value)} {word}"  # type: ignore[arg-type]
+        for share, word in (
+            (activity.two_way_yes, "yes"),
+            (activity.two_way_partly, "partly"),
+            (activity.two_way_no, "no"),
+        )
+    )
+    return f"{shares} ({activity.two_way_answers.value:,} answers)"
 
 
 def retention_text(still: Figure, everyone: Figure) -> str:
@@ -109,7 +116,7 @@ def _figure_blocks(f: DigestFigures) -> list[Block]:
             ("Cancellations by side", split_text(now.senior_share, now.junior_share)),
             ("Pairs at risk", count_text(f.pairs_at_risk)),
             ("Mean rating", rating_text(now.mean_rating, now.ratings)),
-            ("Stayed two-way", two_way_text(now.two_way_yes, now.two_way_partly, now.two_way_answers)),
+            ("Stayed two-way", two_way_text(now)),
             ("Actions recorded", count_text(now.actions_recorded)),
         ),
         section("*Programme to date*"),
@@ -122,7 +129,7 @@ def _figure_blocks(f: DigestFigures) -> list[Block]:
             ("Sessions cancelled", count_text(to_date.cancelled)),
             ("Cancellations by side", split_text(to_date.senior_share, to_date.junior_share)),
             ("Mean rating", rating_text(to_date.mean_rating, to_date.ratings)),
-            ("Stayed two-way", two_way_text(to_date.two_way_yes, to_date.two_way_partly, to_date.two_way_answers)),
+            ("Stayed two-way", two_way_text(to_date)),
             ("Actions recorded", count_text(to_date.actions_recorded)),
         ),
     ]
