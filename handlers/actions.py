@@ -14,15 +14,12 @@ from bot.outbox import OutboxSender
 from bot.services import Services
 from handlers.commands import open_join_modal
 from handlers.home import publish_home
-
-
-def _team_id(body: dict[str, Any]) -> str:
-    return (body.get("team") or {}).get("id") or body["user"]["team_id"]
+from handlers.payload import team_of
 
 
 def on_leave_confirm(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, services: Services) -> None:
     ack()
-    team_id, user_id = _team_id(body), body["user"]["id"]
+    team_id, user_id = team_of(body), body["user"]["id"]
     erase = body["actions"][0].get("value") == "erase"
     if erase:
         erased = participants.erase(services.db, team_id, user_id)
@@ -48,7 +45,7 @@ def register(app: App, services: Services) -> None:
     @app.action("home_join")
     def home_join(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
-        open_join_modal(client, services, _team_id(body), body["user"]["id"], body["trigger_id"])
+        open_join_modal(client, services, team_of(body), body["user"]["id"], body["trigger_id"])
 
     @app.action("home_leave")
     def home_leave(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
@@ -58,7 +55,7 @@ def register(app: App, services: Services) -> None:
     @app.action("pair_request_new")
     def request_new(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
-        team_id, user_id = _team_id(body), body["user"]["id"]
+        team_id, user_id = team_of(body), body["user"]["id"]
         pair_id = int(json.loads(body["actions"][0]["value"])["pair"])
         text = pair_endings.request_new_partner(services.db, team_id, pair_id, user_id, services.admins.admins(team_id))
         OutboxSender(services.db, client).send_due()
@@ -68,11 +65,11 @@ def register(app: App, services: Services) -> None:
     @app.action("home_pause")
     def home_pause(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
-        participants.set_status(services.db, _team_id(body), body["user"]["id"], "paused")
-        publish_home(client, services, _team_id(body), body["user"]["id"])
+        participants.set_status(services.db, team_of(body), body["user"]["id"], "paused")
+        publish_home(client, services, team_of(body), body["user"]["id"])
 
     @app.action("home_resume")
     def home_resume(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
-        participants.set_status(services.db, _team_id(body), body["user"]["id"], "active")
-        publish_home(client, services, _team_id(body), body["user"]["id"])
+        participants.set_status(services.db, team_of(body), body["user"]["id"], "active")
+        publish_home(client, services, team_of(body), body["user"]["id"])

@@ -19,10 +19,7 @@ from bot.messages.checkins import (
     reschedule_modal,
 )
 from bot.services import Services
-
-
-def _team(body: dict[str, Any]) -> str:
-    return (body.get("team") or {}).get("id") or body["user"]["team_id"]
+from handlers.payload import team_of
 
 
 def _check_in_id(body: dict[str, Any]) -> int:
@@ -46,7 +43,7 @@ def _not_yours(client: WebClient, body: dict[str, Any], text: str) -> None:
 
 def on_cancelled(body: dict[str, Any], client: WebClient, services: Services, outcome: str) -> None:
     check_in_id = _check_in_id(body)
-    result = checkins.record_outcome(services.db, _team(body), check_in_id, body["user"]["id"], outcome)
+    result = checkins.record_outcome(services.db, team_of(body), check_in_id, body["user"]["id"], outcome)
     if not result.ok:
         _not_yours(client, body, result.error)
         return
@@ -55,7 +52,7 @@ def on_cancelled(body: dict[str, Any], client: WebClient, services: Services, ou
 
 def on_open_modal(body: dict[str, Any], client: WebClient, services: Services, kind: str) -> None:
     check_in_id = _check_in_id(body)
-    side = checkins.side_of_check_in(services.db, _team(body), check_in_id, body["user"]["id"])
+    side = checkins.side_of_check_in(services.db, team_of(body), check_in_id, body["user"]["id"])
     if side is None:
         _not_yours(client, body, "This check-in isn't yours.")
         return
@@ -79,7 +76,7 @@ def on_details(ack: Ack, body: dict[str, Any], client: WebClient, services: Serv
     action = _state_value(values, "action").get("value") or ""
     two_way = (_state_value(values, "two_way").get("selected_option") or {}).get("value")
     user_id = body["user"]["id"]
-    errors = checkins.record_details(services.db, _team(body), int(meta["checkin"]), user_id, rating, action, two_way)
+    errors = checkins.record_details(services.db, team_of(body), int(meta["checkin"]), user_id, rating, action, two_way)
     if errors:
         ack(response_action="errors", errors=errors)
         return
@@ -98,7 +95,7 @@ def on_reschedule(ack: Ack, body: dict[str, Any], client: WebClient, services: S
         ack(response_action="errors", errors={"when": "That time has passed: pick a time in the future."})
         return
     result = checkins.record_outcome(
-        services.db, _team(body), int(meta["checkin"]), body["user"]["id"], "rescheduled", when
+        services.db, team_of(body), int(meta["checkin"]), body["user"]["id"], "rescheduled", when
     )
     if not result.ok:
         ack(response_action="errors", errors={"when": result.error})

@@ -15,12 +15,9 @@ from bot.messages.cohorts import OPEN_COHORT_CALLBACK, SURVEY_CALLBACK, open_coh
 from bot.outbox import OutboxSender
 from bot.services import Services
 from handlers.commands import register_subcommand
+from handlers.payload import team_of
 
 NOT_ADMIN = "Only programme admins can open or close cohorts."
-
-
-def _team(body: dict[str, Any]) -> str:
-    return (body.get("team") or {}).get("id") or body["user"]["team_id"]
 
 
 def _date(values: dict[str, Any], block: str) -> datetime | None:
@@ -59,7 +56,7 @@ def _command(ack: Ack, command: dict[str, Any], client: WebClient, services: Ser
 
 
 def on_open_submit(ack: Ack, body: dict[str, Any], client: WebClient, services: Services) -> None:
-    team_id, user_id = _team(body), body["user"]["id"]
+    team_id, user_id = team_of(body), body["user"]["id"]
     if not services.admins.is_admin(team_id, user_id):
         ack(response_action="errors", errors={"name": NOT_ADMIN})
         return
@@ -85,7 +82,7 @@ def register(app: App, services: Services) -> None:
     register_subcommand("cohort", _command)
 
     def admin(body: dict[str, Any], client: WebClient) -> bool:
-        if services.admins.is_admin(_team(body), body["user"]["id"]):
+        if services.admins.is_admin(team_of(body), body["user"]["id"]):
             return True
         client.chat_postMessage(channel=body["user"]["id"], text=NOT_ADMIN)
         return False
@@ -107,7 +104,7 @@ def register(app: App, services: Services) -> None:
     def close(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
         if admin(body, client):
-            result = cohorts.close_cohort(services.db, _team(body), body["user"]["id"])
+            result = cohorts.close_cohort(services.db, team_of(body), body["user"]["id"])
             client.chat_postMessage(channel=body["user"]["id"], text=result.message)
             OutboxSender(services.db, client).send_due()
 
@@ -119,14 +116,14 @@ def register(app: App, services: Services) -> None:
     def carry_over(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
         cohort_id = int(json.loads(body["actions"][0]["value"])["cohort"])
-        text = cohorts.carry_over(services.db, _team(body), body["user"]["id"], cohort_id)
+        text = cohorts.carry_over(services.db, team_of(body), body["user"]["id"], cohort_id)
         client.chat_postMessage(channel=body["user"]["id"], text=text)
 
     @app.action("cohort_survey_open")
     def survey_open(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
         cohort_id = int(json.loads(body["actions"][0]["value"])["cohort"])
-        role = cohorts.survey_role(services.db, _team(body), body["user"]["id"], cohort_id)
+        role = cohorts.survey_role(services.db, team_of(body), body["user"]["id"], cohort_id)
         if role is None:
             client.chat_postMessage(channel=body["user"]["id"], text="That survey isn't yours.")
             return
@@ -146,7 +143,7 @@ def register(app: App, services: Services) -> None:
             what_changed=((values.get("what_changed") or {}).get("value") or {}).get("value") or "",
             self_rating_after=int(rating) if rating and rating.isdigit() else None,
         )
-        errors = cohorts.answer_survey(services.db, _team(body), body["user"]["id"], int(meta["cohort"]), form)
+        errors = cohorts.answer_survey(services.db, team_of(body), body["user"]["id"], int(meta["cohort"]), form)
         if errors:
             ack(response_action="errors", errors=errors)
             return

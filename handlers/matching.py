@@ -15,14 +15,11 @@ from bot.messages.matching import decided_message, progress_text, proposal_messa
 from bot.outbox import OutboxSender
 from bot.services import Services
 from handlers.commands import register_subcommand
+from handlers.payload import team_of
 
 log = logging.getLogger(__name__)
 NOT_ADMIN = "Only programme admins can run matching."
 PROGRESS_EVERY_SECONDS = 3.0
-
-
-def _team(body: dict[str, Any]) -> str:
-    return (body.get("team") or {}).get("id") or body["user"]["team_id"]
 
 
 def _action_value(body: dict[str, Any]) -> dict[str, Any]:
@@ -56,7 +53,7 @@ def _match_command(ack: Ack, command: dict[str, Any], client: WebClient, service
 
 
 def _approve(body: dict[str, Any], client: WebClient, services: Services) -> None:
-    team_id, admin = _team(body), body["user"]["id"]
+    team_id, admin = team_of(body), body["user"]["id"]
     run_id = int(_action_value(body)["run"])
     channel, ts = _where(body)
     approval = match_flow.approve(services.db, team_id, run_id, admin)
@@ -94,7 +91,7 @@ def register(app: App, services: Services) -> None:
     register_subcommand("match", _match_command)
 
     def admin_only(body: dict[str, Any], client: WebClient) -> bool:
-        if services.admins.is_admin(_team(body), body["user"]["id"]):
+        if services.admins.is_admin(team_of(body), body["user"]["id"]):
             return True
         _refuse(client, body)
         return False
@@ -103,7 +100,7 @@ def register(app: App, services: Services) -> None:
     def home_match(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
         if admin_only(body, client):
-            propose_and_show(client, services, _team(body), body["user"]["id"])
+            propose_and_show(client, services, team_of(body), body["user"]["id"])
 
     @app.action("match_approve")
     def approve(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
@@ -116,7 +113,7 @@ def register(app: App, services: Services) -> None:
         ack()
         if admin_only(body, client):
             value = _action_value(body)
-            run = match_flow.drop_pair(services.db, _team(body), int(value["run"]), int(value["mentee"]))
+            run = match_flow.drop_pair(services.db, team_of(body), int(value["run"]), int(value["mentee"]))
             if run is not None and run.status == "proposed":
                 _update_proposal(client, body, run)
 
@@ -126,18 +123,18 @@ def register(app: App, services: Services) -> None:
         if admin_only(body, client):
             value = _action_value(body)
             run = match_flow.rerun_without(
-                services.db, _team(body), int(value["run"]), int(value["without"]), body["user"]["id"]
+                services.db, team_of(body), int(value["run"]), int(value["without"]), body["user"]["id"]
             )
             _update_proposal(client, body, run)
             channel, ts = _where(body)
-            match_flow.remember_message(services.db, _team(body), run.id, channel, ts)
+            match_flow.remember_message(services.db, team_of(body), run.id, channel, ts)
 
     @app.action("match_discard")
     def discard(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
         if admin_only(body, client):
             run_id = int(_action_value(body)["run"])
-            if match_flow.discard(services.db, _team(body), run_id):
+            if match_flow.discard(services.db, team_of(body), run_id):
                 channel, ts = _where(body)
                 client.chat_update(
                     channel=channel, ts=ts, **decided_message(run_id, "Discarded. Nobody was told anything.")

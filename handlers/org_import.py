@@ -17,15 +17,12 @@ from bot.messages import org_import as screens
 from bot.org_import import FileDownloadError, OrgImportError, import_uploaded_file, is_csv_file
 from bot.services import Services
 from handlers.commands import register_subcommand
+from handlers.payload import team_of
 
 log = logging.getLogger(__name__)
 NOT_ADMIN = "Only programme admins can import the org chart."
 NO_FILE = "Choose a CSV file to import."
 NOT_CSV = "That isn't a CSV file: save the sheet as CSV (UTF-8) and upload that."
-
-
-def _team(body: dict[str, Any]) -> str:
-    return (body.get("team") or {}).get("id") or body["user"]["team_id"]
 
 
 def open_upload_modal(ack: Ack, command: dict[str, Any], client: WebClient, services: Services) -> None:
@@ -34,7 +31,7 @@ def open_upload_modal(ack: Ack, command: dict[str, Any], client: WebClient, serv
 
 
 def on_upload_submission(ack: Ack, body: dict[str, Any], client: WebClient, services: Services) -> None:
-    team_id, user_id = _team(body), body["user"]["id"]
+    team_id, user_id = team_of(body), body["user"]["id"]
     # The router only guards the slash command; a submission can be forged or outlive someone's admin rights.
     if not services.admins.is_admin(team_id, user_id):
         log.warning("org import submitted by %s, who is not an admin of %s: refused", user_id, team_id)
@@ -75,7 +72,7 @@ def register(app: App, services: Services) -> None:
     @app.action("admin_import_org")
     def home_button(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
-        if not services.admins.is_admin(_team(body), body["user"]["id"]):
+        if not services.admins.is_admin(team_of(body), body["user"]["id"]):
             client.chat_postMessage(channel=body["user"]["id"], text=NOT_ADMIN)
             return
         client.views_open(trigger_id=body["trigger_id"], view=screens.upload_modal())

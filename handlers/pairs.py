@@ -17,10 +17,7 @@ from bot.outbox import OutboxSender
 from bot.services import Services
 from handlers.commands import register_subcommand
 from handlers.home import publish_home
-
-
-def _team(body: dict[str, Any]) -> str:
-    return (body.get("team") or {}).get("id") or body["user"]["team_id"]
+from handlers.payload import team_of
 
 
 def _value(body: dict[str, Any]) -> dict[str, Any]:
@@ -34,7 +31,7 @@ def _tell(client: WebClient, body: dict[str, Any], text: str) -> None:
 
 
 def on_agree(body: dict[str, Any], client: WebClient, services: Services) -> None:
-    value, team_id, user_id = _value(body), _team(body), body["user"]["id"]
+    value, team_id, user_id = _value(body), team_of(body), body["user"]["id"]
     outcome = ground_rules.agree(services.db, team_id, int(value["pair"]), user_id, int(value["v"]))
     _tell(client, body, outcome.message if not outcome.agreed_now else "Agreed by you both. Saved to App Home.")
     if outcome.agreed_now and outcome.pair and outcome.rules:
@@ -47,7 +44,7 @@ def on_agree(body: dict[str, Any], client: WebClient, services: Services) -> Non
 
 
 def on_edit_open(body: dict[str, Any], client: WebClient, services: Services) -> None:
-    found = ground_rules.current(services.db, _team(body), int(_value(body)["pair"]))
+    found = ground_rules.current(services.db, team_of(body), int(_value(body)["pair"]))
     members = {found[0].mentor.person.slack_user_id, found[0].mentee.person.slack_user_id} if found else set()
     if found is None or body["user"]["id"] not in members:
         _tell(client, body, "Only the two people in this pair can edit its ground rules.")
@@ -69,7 +66,7 @@ def on_edit_submit(ack: Ack, body: dict[str, Any], client: WebClient, services: 
         ack(response_action="errors", errors=errors)
         return
     meta = json.loads(body["view"].get("private_metadata") or "{}")
-    outcome = ground_rules.edit(services.db, _team(body), int(meta["pair"]), body["user"]["id"], values)
+    outcome = ground_rules.edit(services.db, team_of(body), int(meta["pair"]), body["user"]["id"], values)
     if not outcome.ok:
         ack(response_action="errors", errors={"topics": outcome.message})
         return
@@ -82,7 +79,7 @@ def on_edit_submit(ack: Ack, body: dict[str, Any], client: WebClient, services: 
 
 
 def _schedule_pairs(services: Services, body: dict[str, Any], pair_id: int) -> list[tuple[int, str, str]]:
-    pairs = sessions.pairs_of_user(services.db, _team(body), body["user"]["id"])
+    pairs = sessions.pairs_of_user(services.db, team_of(body), body["user"]["id"])
     return [p for p in pairs if p[0] == pair_id]
 
 
@@ -115,18 +112,18 @@ def on_schedule_submit(ack: Ack, body: dict[str, Any], client: WebClient, servic
     override = bool(((values.get("override") or {}).get("value") or {}).get("selected_options"))
     pair_id, user_id = _chosen_pair(values, meta), body["user"]["id"]
     result = sessions.schedule(
-        services.db, _team(body), pair_id, user_id, when, override_hours=override, replaces=meta.get("replaces")
+        services.db, team_of(body), pair_id, user_id, when, override_hours=override, replaces=meta.get("replaces")
     )
     if not result.ok:
         ack(response_action="errors", errors={"when": result.error})
         return
     ack()
     if result.created:
-        found = ground_rules.current(services.db, _team(body), pair_id)
+        found = ground_rules.current(services.db, team_of(body), pair_id)
         if found:
             message = session_scheduled_message(user_id, when)
             post_to_pair(services.db, client, found[0], message, f"session-scheduled:{result.session_id}")
-    publish_home(client, services, _team(body), user_id)
+    publish_home(client, services, team_of(body), user_id)
 
 
 def on_log_submit(ack: Ack, body: dict[str, Any], client: WebClient, services: Services) -> None:
@@ -136,7 +133,7 @@ def on_log_submit(ack: Ack, body: dict[str, Any], client: WebClient, services: S
     if when is None:
         ack(response_action="errors", errors={"when": "Pick when it happened."})
         return
-    result = sessions.log_past(services.db, _team(body), _chosen_pair(values, meta), body["user"]["id"], when)
+    result = sessions.log_past(services.db, team_of(body), _chosen_pair(values, meta), body["user"]["id"], when)
     if not result.ok:
         ack(response_action="errors", errors={"when": result.error})
         return
@@ -158,11 +155,11 @@ def open_for_user(
 
 
 def on_cancel_session(body: dict[str, Any], client: WebClient, services: Services) -> None:
-    result = sessions.cancel(services.db, _team(body), int(_value(body)["session"]), body["user"]["id"])
+    result = sessions.cancel(services.db, team_of(body), int(_value(body)["session"]), body["user"]["id"])
     if not result.ok:
         client.chat_postMessage(channel=body["user"]["id"], text=result.error)
     OutboxSender(services.db, client).send_due()
-    publish_home(client, services, _team(body), body["user"]["id"])
+    publish_home(client, services, team_of(body), body["user"]["id"])
 
 
 def _command(kind: str) -> Any:
@@ -205,14 +202,14 @@ def register(app: App, services: Services) -> None:
     @app.action("home_schedule")
     def home_schedule(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
-        problem = open_for_user(client, services, _team(body), body["user"]["id"], body["trigger_id"], "schedule")
+        problem = open_for_user(client, services, team_of(body), body["user"]["id"], body["trigger_id"], "schedule")
         if problem:
             client.chat_postMessage(channel=body["user"]["id"], text=problem)
 
     @app.action("home_log")
     def home_log(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
-        problem = open_for_user(client, services, _team(body), body["user"]["id"], body["trigger_id"], "log")
+        problem = open_for_user(client, services, team_of(body), body["user"]["id"], body["trigger_id"], "log")
         if problem:
             client.chat_postMessage(channel=body["user"]["id"], text=problem)
 

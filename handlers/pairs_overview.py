@@ -13,12 +13,9 @@ from bot.messages.pairs_overview import history_modal, overview_modal
 from bot.outbox import OutboxSender
 from bot.services import Services
 from handlers.commands import register_subcommand
+from handlers.payload import team_of
 
 NOT_ADMIN = "Only programme admins can see and act on pairs."
-
-
-def _team(body: dict[str, Any]) -> str:
-    return (body.get("team") or {}).get("id") or body["user"]["team_id"]
 
 
 def _pair(body: dict[str, Any]) -> int:
@@ -37,7 +34,7 @@ def _refresh(body: dict[str, Any], client: WebClient, services: Services) -> Non
         return
     page = json.loads(view.get("private_metadata") or "{}").get("page", 0)
     client.views_update(
-        view_id=view["id"], view=overview_modal(pairs_overview.overview(services.db, _team(body), page))
+        view_id=view["id"], view=overview_modal(pairs_overview.overview(services.db, team_of(body), page))
     )
 
 
@@ -45,7 +42,7 @@ def register(app: App, services: Services) -> None:
     register_subcommand("pairs", _command)
 
     def admin(body: dict[str, Any], client: WebClient) -> bool:
-        if services.admins.is_admin(_team(body), body["user"]["id"]):
+        if services.admins.is_admin(team_of(body), body["user"]["id"]):
             return True
         client.chat_postMessage(channel=body["user"]["id"], text=NOT_ADMIN)
         return False
@@ -55,13 +52,13 @@ def register(app: App, services: Services) -> None:
         ack()
         if admin(body, client):
             number = int(body["actions"][0]["value"])
-            view = overview_modal(pairs_overview.overview(services.db, _team(body), number))
+            view = overview_modal(pairs_overview.overview(services.db, team_of(body), number))
             client.views_update(view_id=body["view"]["id"], view=view)
 
     def nudge(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
         if admin(body, client):
-            text = pairs_overview.nudge_now(services.db, _team(body), _pair(body), body["user"]["id"])
+            text = pairs_overview.nudge_now(services.db, team_of(body), _pair(body), body["user"]["id"])
             OutboxSender(services.db, client).send_due()
             client.chat_postMessage(channel=body["user"]["id"], text=text)
 
@@ -75,10 +72,10 @@ def register(app: App, services: Services) -> None:
             return
         pair_id = _pair(body)
         row = next(
-            (s.row for s in pairs_overview.overview(services.db, _team(body), 0).pairs if s.row.pair_id == pair_id),
+            (s.row for s in pairs_overview.overview(services.db, team_of(body), 0).pairs if s.row.pair_id == pair_id),
             None,
         )
-        sessions = pairs_overview.history(services.db, _team(body), pair_id)
+        sessions = pairs_overview.history(services.db, team_of(body), pair_id)
         mentor, mentee = (row.mentor_user, row.mentee_user) if row else ("?", "?")
         view = history_modal(mentor, mentee, sessions)
         if body.get("view"):
@@ -90,7 +87,7 @@ def register(app: App, services: Services) -> None:
     def end(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
         if admin(body, client):
-            text = pairs_overview.end_pair(services.db, _team(body), _pair(body))
+            text = pairs_overview.end_pair(services.db, team_of(body), _pair(body))
             OutboxSender(services.db, client).send_due()
             client.chat_postMessage(channel=body["user"]["id"], text=text)
             _refresh(body, client, services)

@@ -12,13 +12,10 @@ from bot import programme_settings
 from bot.messages import settings as screens
 from bot.services import Services
 from handlers.commands import register_subcommand
+from handlers.payload import team_of
 
 log = logging.getLogger(__name__)
 NOT_ADMIN = "Only programme admins can change the programme settings."
-
-
-def _team(body: dict[str, Any]) -> str:
-    return (body.get("team") or {}).get("id") or body["user"]["team_id"]
 
 
 def open_settings_modal(client: WebClient, services: Services, team_id: str, trigger_id: str) -> None:
@@ -32,7 +29,7 @@ def _settings_command(ack: Ack, command: dict[str, Any], client: WebClient, serv
 
 
 def on_settings_submission(ack: Ack, body: dict[str, Any], client: WebClient, services: Services) -> None:
-    team_id, user_id = _team(body), body["user"]["id"]
+    team_id, user_id = team_of(body), body["user"]["id"]
     # The router only guards the slash command; a submission can be forged or outlive someone's admin rights.
     if not services.admins.is_admin(team_id, user_id):
         log.warning("programme settings submitted by %s, who is not an admin of %s: refused", user_id, team_id)
@@ -64,7 +61,7 @@ def register(app: App, services: Services) -> None:
     @app.action("admin_settings")
     def home_settings(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
-        team_id, user_id = _team(body), body["user"]["id"]
+        team_id, user_id = team_of(body), body["user"]["id"]
         if not services.admins.is_admin(team_id, user_id):
             # a forged or stale click: answered privately in the person's DM with the app, nothing opens
             client.chat_postMessage(channel=user_id, text=NOT_ADMIN)
