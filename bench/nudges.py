@@ -278,7 +278,7 @@ def create_indexes(db: Database, indexes: list[tuple[str, str, str, str | None]]
     with db.engine.begin() as connection:
         for name, table, columns, where in indexes:
             partial = f" WHERE {where}" if where else ""
-            connection.execute(text(f"CREATE INDEX {name} ON {table} ({columns}){partial}"))
+            connection.execute(text(f"CREATE INDEX IF NOT EXISTS {name} ON {table} ({columns}){partial}"))
     analyze(db)
 
 
