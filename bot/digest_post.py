@@ -68,8 +68,9 @@ def with_outcomes(db: Database, programme_id: int, message: dict) -> dict:
     if not extra:
         return message
     blocks = list(message["blocks"])
+    extra = extra[: max(0, 50 - len(blocks))]  # the digest's own blocks (and its "and N more") come first
     at = next((i for i, b in enumerate(blocks) if b.get("type") == "divider"), len(blocks) - 1)
-    return {**message, "blocks": (blocks[:at] + extra + blocks[at:])[:50]}
+    return {**message, "blocks": blocks[:at] + extra + blocks[at:]}
 
 
 def _queue(
