@@ -64,6 +64,17 @@ def _side(pair: Pair, user_id: str) -> str | None:
     return None
 
 
+def validate(values: dict[str, str]) -> dict[str, str]:
+    """Inline errors for the edit modal, keyed by field: every field but off-limits is needed, none too long."""
+    errors = {
+        name: f"Keep this under {FIELD_LIMIT} characters." for name, text in values.items() if len(text) > FIELD_LIMIT
+    }
+    for name in FIELDS:
+        if name != "off_limits" and not values.get(name, "").strip():
+            errors.setdefault(name, "Please fill this in.")
+    return errors
+
+
 def edit(db: Database, team_id: str, pair_id: int, user_id: str, values: dict[str, str]) -> Outcome:
     with db.unit_of_work() as session:
         pair = pair_queries.pair_with_people(session, team_id, pair_id)

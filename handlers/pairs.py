@@ -54,14 +54,7 @@ def on_edit_open(body: dict[str, Any], client: WebClient, services: Services) ->
 
 def on_edit_submit(ack: Ack, body: dict[str, Any], client: WebClient, services: Services) -> None:
     values = {block: (v.get("value") or {}).get("value") or "" for block, v in body["view"]["state"]["values"].items()}
-    errors = {
-        name: f"Keep this under {ground_rules.FIELD_LIMIT} characters."
-        for name, text in values.items()
-        if len(text) > ground_rules.FIELD_LIMIT
-    }
-    errors |= {
-        n: "Please fill this in." for n in ground_rules.FIELDS if n != "off_limits" and not values.get(n, "").strip()
-    }
+    errors = ground_rules.validate(values)
     if errors:
         ack(response_action="errors", errors=errors)
         return
@@ -162,6 +155,19 @@ def on_cancel_session(body: dict[str, Any], client: WebClient, services: Service
     publish_home(client, services, team_of(body), body["user"]["id"])
 
 
+def _home_button(services: Services, kind: str) -> Any:
+    """App Home's Schedule / Log buttons: the same modals as the slash command."""
+
+    def listener(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        user_id = body["user"]["id"]
+        problem = open_for_user(client, services, team_of(body), user_id, body["trigger_id"], kind)
+        if problem:
+            client.chat_postMessage(channel=user_id, text=problem)
+
+    return listener
+
+
 def _command(kind: str) -> Any:
     def run(ack: Ack, command: dict[str, Any], client: WebClient, services: Services) -> None:
         ack()
@@ -199,19 +205,8 @@ def register(app: App, services: Services) -> None:
     def log_submit(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         on_log_submit(ack, body, client, services)
 
-    @app.action("home_schedule")
-    def home_schedule(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        ack()
-        problem = open_for_user(client, services, team_of(body), body["user"]["id"], body["trigger_id"], "schedule")
-        if problem:
-            client.chat_postMessage(channel=body["user"]["id"], text=problem)
-
-    @app.action("home_log")
-    def home_log(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        ack()
-        problem = open_for_user(client, services, team_of(body), body["user"]["id"], body["trigger_id"], "log")
-        if problem:
-            client.chat_postMessage(channel=body["user"]["id"], text=problem)
+    for kind in ("schedule", "log"):
+        app.action(f"home_{kind}")(_home_button(services, kind))
 
     @app.action("home_cancel_session")
     def home_cancel(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
