@@ -65,9 +65,14 @@ def overview(db: Database, team_id: str, page: int = 0, now: datetime | None = N
     return Page(shown, page, pages, len(statuses), sum(1 for s in statuses if s.risks))
 
 
-def history(db: Database, team_id: str, pair_id: int) -> list[MentoringSession]:
+def history(db: Database, team_id: str, pair_id: int) -> tuple[str, str, list[MentoringSession]] | None:
+    """(mentor's Slack id, mentee's Slack id, sessions newest first), or None for no such pair."""
     with db.unit_of_work() as session:
-        return queries.sessions_of(session, team_id, pair_id)
+        pair = pair_queries.pair_with_people(session, team_id, pair_id)
+        if pair is None:
+            return None
+        sessions = queries.sessions_of(session, team_id, pair_id)
+        return pair.mentor.person.slack_user_id, pair.mentee.person.slack_user_id, sessions
 
 
 def nudge_now(db: Database, team_id: str, pair_id: int, admin_user_id: str) -> str:

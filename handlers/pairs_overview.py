@@ -70,13 +70,11 @@ def register(app: App, services: Services) -> None:
         ack()
         if not admin(body, client):
             return
-        pair_id = _pair(body)
-        row = next(
-            (s.row for s in pairs_overview.overview(services.db, team_of(body), 0).pairs if s.row.pair_id == pair_id),
-            None,
-        )
-        sessions = pairs_overview.history(services.db, team_of(body), pair_id)
-        mentor, mentee = (row.mentor_user, row.mentee_user) if row else ("?", "?")
+        found = pairs_overview.history(services.db, team_of(body), _pair(body))
+        if found is None:
+            client.chat_postMessage(channel=body["user"]["id"], text="No such pair.")
+            return
+        mentor, mentee, sessions = found
         view = history_modal(mentor, mentee, sessions)
         if body.get("view"):
             client.views_push(trigger_id=body["trigger_id"], view=view)
