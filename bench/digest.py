@@ -19,7 +19,6 @@ never touched):
 3. time the naive way in the same run: read the same rows (sessions, check-ins, participants, pairs) and
    compute the same figures with Python loops; check both give exactly the same figures.
 4. time the chart's rendering (matplotlib Agg) and the CSV export, for information.
-5. if the schema lacks the indexes the digest wants (see INDEXES), create them and time the digest again.
 
 Targets (PASS/FAIL): the digest under 2 s on SQLite; the digest's figures equal the naive loop's.
 """
@@ -43,7 +42,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import create_engine, insert, inspect, select, text
+from sqlalchemy import create_engine, insert, select, text
 from sqlalchemy.engine import make_url
 
 from bot.digest import MIN_GROUP, Activity, Digest, WeekCounts, headline, prepare_digest
@@ -59,15 +58,6 @@ NOW = datetime(2024, 3, 13, 12, 0, tzinfo=UTC)  # a Wednesday, midday UTC
 PERIOD = timedelta(days=7)
 SQLITE_TARGET_SECONDS = 2.0
 ROUNDS = 3
-# Indexes the digest wants beyond the current schema: (name, table, columns, partial WHERE or None).
-# (Each pair's sessions newest first without reading the rows, for the at-risk window function and what
-# followed a senior's cancellation, came with migration 0005: ix_sessions_pair_outcome.)
-INDEXES: list[tuple[str, str, str, str | None]] = [
-    # the seniors' cancellations by pair, without reading the rows: the ranking of each pair's cancellations
-    ("ix_sessions_state_side_pair", "sessions", "state, cancelled_by, pair_id, scheduled_at", None),
-    # the answers of the period and the one before it, instead of reading every check-in
-    ("ix_check_ins_answered", "check_ins", "answered_at", None),
-]
 
 
 # --- data -------------------------------------------------------------------------------------------------
@@ -264,25 +254,6 @@ def analyze(db: Database) -> None:
     if db.engine.dialect.name == "postgresql":
         with db.engine.begin() as connection:
             connection.execute(text("ANALYZE"))
-
-
-def missing_indexes(db: Database) -> list[tuple[str, str, str, str | None]]:
-    inspector = inspect(db.engine)
-    wanted = []
-    for name, table, columns, where in INDEXES:
-        have = {tuple(ix["column_names"]) for ix in inspector.get_indexes(table)}
-        names = {ix["name"] for ix in inspector.get_indexes(table)}
-        if name not in names and tuple(c.strip() for c in columns.split(",")) not in have:
-            wanted.append((name, table, columns, where))
-    return wanted
-
-
-def create_indexes(db: Database, indexes: list[tuple[str, str, str, str | None]]) -> None:
-    with db.engine.begin() as connection:
-        for name, table, columns, where in indexes:
-            partial = f" WHERE {where}" if where else ""
-            connection.execute(text(f"CREATE INDEX IF NOT EXISTS {name} ON {table} ({columns}){partial}"))
-    analyze(db)
 
 
 # --- the naive loop ---------------------------------------------------------------------------------------
@@ -506,7 +477,6 @@ class Result:
     at_risk: int
     headline: str
     parts: dict[str, float] = field(default_factory=dict)
-    indexed: list[tuple[str, float, dict[str, float], bool]] = field(default_factory=list)
 
 
 def _steps(session: Any, programme: Programme, deleted: set[str]) -> dict[str, Any]:
@@ -524,7 +494,7 @@ def _steps(session: Any, programme: Programme, deleted: set[str]) -> dict[str, A
             queries.pair_totals(session, programme.id, NOW),
             queries.membership(session, programme, windows["period"], deleted),
         ),
-        "pairs at risk": lambda: queries.at_risk_pairs(session, programme.id, NOW, n, m, idle_before),
+        "pairs at risk": lambda: queries.at_risk_pairs(session, scope, NOW, n, m, idle_before),
         "12-week series": lambda: queries.sessions_by_week(session, scope, NOW - 12 * PERIOD, NOW, MIN_GROUP),
     }
 
@@ -574,12 +544,6 @@ def run(db: Database, label: str, pairs: int, sessions: int) -> Result:
     result = Result(label, generated, first_s, best_s, naive_s, same(digest, expected), chart_s, len(png), export_s,
                     exported.count("\n") - 1, len(digest.at_risk), headline(digest.figures))  # fmt: skip
     result.parts = timed_parts(db, programme_id, deleted)
-    missing = missing_indexes(db)
-    if missing:
-        create_indexes(db, missing)
-        indexed, _, again = timed_digest(db, programme_id, deleted)
-        names = " + ".join(name for name, *_ in missing)
-        result.indexed.append((names, again, timed_parts(db, programme_id, deleted), not same(indexed, expected)))
     return result
 
 
@@ -626,15 +590,6 @@ def report(results: list[Result]) -> bool:
             (f"pairs at risk: {r.at_risk:,}", "", "", ""),
         ]  # fmt: skip
         lines[2:2] = [(f"  {name}", f"{seconds:.2f} s", "", "") for name, seconds in r.parts.items()]
-        for names, seconds, parts, same_figures in r.indexed:
-            lines.append((f"digest with the indexes below (best of {ROUNDS})", f"{seconds:.2f} s",
-                          f"< {SQLITE_TARGET_SECONDS:.0f} s" if sqlite else "",
-                          verdict(seconds < SQLITE_TARGET_SECONDS) if sqlite else ""))  # fmt: skip
-            lines += [(f"  {name}", f"{part:.2f} s", "", "") for name, part in parts.items()]
-            lines.append(("  same figures as the naive loop", "yes" if same_figures else "NO", "same",
-                          verdict(same_figures)))  # fmt: skip
-            lines += [(f"  + {name} ON {table} ({columns})"[:60], "", "", "") for name, table, columns, _ in INDEXES
-                      if name in names.split(" + ")]  # fmt: skip
         for measure, value, target, result in lines:
             print(f"{r.database:<11}{measure:<60}{value:>12}  {target:<10}{result}")
             if result == "FAIL":

@@ -211,7 +211,7 @@ def _at_risk(session: Session, programme: Programme, now: datetime) -> list[quer
     idle_for = timedelta(days=programme.stale_factor * programme.cadence_days)
     return queries.at_risk_pairs(
         session,
-        programme.id,
+        queries.scope_of(session, programme),
         now,
         cancel_n=programme.nudge_cancel_n,
         cancel_m=programme.nudge_cancel_m,

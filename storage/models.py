@@ -52,6 +52,9 @@ COHORT_AUDIENCES = ("everyone", "mentors", "mentees")
 WOULD_AGAIN = ("yes", "maybe", "no")
 FOLLOW_UP_DAYS = (30, 60, 90)
 FOLLOW_UP_ANSWERS = ("done", "in_progress", "dropped")
+# A senior's answer that records an action (not blank). The digest's query spells the same three terms, with
+# the same literals, so that SQLite recognises the partial index below as usable.
+ACTION_RECORDED = "action IS NOT NULL AND side = 'senior' AND trim(action) <> ''"
 
 
 def utcnow() -> datetime:
@@ -296,6 +299,8 @@ class MentoringSession(Base):
         # the nudge scan and the digest read each pair's recent outcomes from this index alone
         Index("ix_sessions_pair_outcome", "pair_id", "scheduled_at", "id", "state", "cancelled_by"),
         Index("ix_sessions_due", "state", "scheduled_at"),
+        # the digest counts a team's sessions by state and time, and groups a window's by pair, from this alone
+        Index("ix_sessions_team_outcome", "team_id", "state", "scheduled_at", "cancelled_by", "pair_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -326,6 +331,16 @@ class CheckIn(Base):
             "sent_at",
             sqlite_where=text("answered_at IS NULL"),
             postgresql_where=text("answered_at IS NULL"),
+        ),
+        # the digest: a week's answers, and every answer to date counted by kind without reading the rows
+        Index("ix_check_ins_team_answered", "team_id", "answered_at"),
+        Index("ix_check_ins_team_answer_kinds", "team_id", "side", "two_way", "rating", "answered_at"),
+        Index(
+            "ix_check_ins_team_actions",
+            "team_id",
+            "answered_at",
+            sqlite_where=text(ACTION_RECORDED),
+            postgresql_where=text(ACTION_RECORDED),
         ),
     )
 

@@ -6,10 +6,11 @@ comes from measuring SQLite at a million sessions (bench/digest.py), where each 
 and each sort of every row costs far more than an extra small query:
 
 * **Scope.** Rows belong to a programme through their pair or participant. A team normally runs one
-  programme; its rows are then exactly the team's rows, and `team_id = ?` is a plain column comparison,
-  several times cheaper per row than looking the pair up. A team with several programmes takes the lookup.
-* **To date**: one plain pass over the programme's sessions and one over its answered check-ins, with a few
-  conditional sums each and no grouping.
+  programme; its rows are then exactly the team's rows, and `team_id = ?` leads the digest's indexes
+  (migration 0006), so a count over a state and a time range walks index entries without reading a row. A
+  team with several programmes takes the lookup, and the slower plain passes.
+* **To date**: one count per session kind, and the answers counted per (side, two-way answer, rating) in
+  index order, then summed; no per-row expression, no sort.
 * **The period and the one before it**: their rows only (a time range), grouped per pair or participant so
   that the people each figure describes are counted exactly.
 * **Group sizes over the whole history or a week of the chart** are only needed for the fewer-than-5 rule,
@@ -28,7 +29,19 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Float, Integer, Select, and_, case, func, literal, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Float,
+    Integer,
+    Select,
+    and_,
+    case,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+)
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.functions import FunctionElement
@@ -135,20 +148,21 @@ class Scope:
     team_id: str
     sole: bool  # the only programme of its team: the team's rows are the programme's
 
-    # The scope's column never drives an index: a team's rows, or a programme's pairs, are nearly the whole
-    # table, and without statistics SQLite's planner would otherwise take an equality on an indexed column
-    # for a selective one. The time range or the state picks the index instead.
+    # A sole programme's scope is `team_id = ?`, the first column of the digest's indexes: with the state and
+    # time range after it, a count walks index entries and never reads a row. Another programme of the team
+    # looks its pairs or participants up; that column never drives an index, since the programme's rows are
+    # nearly all of them and SQLite, without statistics, would take it for a selective one.
 
     def sessions(self) -> ColumnElement[bool]:
         s = MentoringSession
         if self.sole:
-            return unindexed(s.team_id) == self.team_id
+            return s.team_id == self.team_id
         return unindexed(s.pair_id).in_(select(Pair.id).where(Pair.programme_id == self.programme_id))
 
     def check_ins(self) -> ColumnElement[bool]:
         c = CheckIn
         if self.sole:
-            return unindexed(c.team_id) == self.team_id
+            return c.team_id == self.team_id
         participants = select(Participant.id).where(Participant.programme_id == self.programme_id)
         return unindexed(c.participant_id).in_(participants)
 
@@ -215,16 +229,15 @@ def _capped_session_people(session: Session, scope: Scope, condition: ColumnElem
 
 
 def sessions_to_date(session: Session, scope: Scope, end: datetime, cap: int) -> SessionTotals:
-    """Every session before `end`: one pass with a few conditional sums; people counted up to `cap`; pairs
-    that met counted exactly (they are shown)."""
+    """Every session before `end`, one count per kind (for a sole programme each is a range of
+    ix_sessions_team_outcome); people counted up to `cap`; pairs that met counted exactly (they are shown)."""
     s = MentoringSession
     before = s.scheduled_at < end
-    row = session.execute(
-        select(*[_count_if(_session_kind(kind)) for kind in SESSION_KINDS]).where(
-            scope.sessions(), unindexed(s.scheduled_at) < end
-        )
-    ).one()
-    held, cancelled, senior, junior, rescheduled = _ints(row)
+    counts = [
+        select(func.count()).where(scope.sessions(), _session_kind(kind), before).scalar_subquery()
+        for kind in SESSION_KINDS
+    ]
+    held, cancelled, senior, junior, rescheduled = _ints(session.execute(select(*counts)).one())
     pairs_met = session.scalar(
         select(func.count()).where(
             Pair.programme_id == scope.programme_id,
@@ -295,7 +308,12 @@ def _two_way(answer: str) -> ColumnElement[bool]:
 
 
 def _action_recorded() -> ColumnElement[bool]:
-    return and_(CheckIn.action.is_not(None), CheckIn.side == "senior", func.trim(CheckIn.action) != "")
+    """ACTION_RECORDED (storage.models) term by term, with its literals inline rather than bound: SQLite uses
+    a partial index only when the query repeats the index's terms exactly."""
+    c = CheckIn
+    return and_(
+        c.action.is_not(None), c.side == literal_column("'senior'"), func.trim(c.action) != literal_column("''")
+    )
 
 
 @dataclass(frozen=True)
@@ -323,21 +341,31 @@ def _capped_answer_people(session: Session, scope: Scope, condition: ColumnEleme
 
 
 def answers_to_date(session: Session, scope: Scope, end: datetime, cap: int) -> AnswerTotals:
-    """Every answer given before `end`: one pass with a few conditional sums; people counted up to `cap`."""
+    """Every answer given before `end`, counted per (side, two-way answer, rating) in the order of
+    ix_check_ins_team_answer_kinds, so no row is read and nothing is sorted; actions recorded from their
+    partial index. People counted up to `cap`."""
     c = CheckIn
     before = and_(c.answered_at.is_not(None), c.answered_at < end)
-    every_answer = and_(scope.check_ins(), unindexed(c.answered_at) < end)
+    kinds = (
+        select(c.side, c.two_way, c.rating, func.count().label("n"))
+        .where(scope.check_ins(), c.answered_at < end)
+        .group_by(c.side, c.two_way, c.rating)
+        .subquery("kinds")
+    )
+    k = kinds.c
+
+    def answered(condition: ColumnElement[bool]) -> Any:
+        return func.coalesce(func.sum(case((condition, k.n), else_=0)), 0)
+
     row = session.execute(
         select(
-            func.coalesce(func.sum(c.rating), 0),
-            func.count(c.rating),
-            _count_if(_two_way("yes")),
-            _count_if(_two_way("partly")),
-            _count_if(_two_way("no")),
-            _count_if(_action_recorded()),
-        ).where(every_answer)
+            func.coalesce(func.sum(k.rating * k.n), 0),
+            answered(k.rating.is_not(None)),
+            *[answered(and_(k.two_way == answer, k.side == "junior")) for answer in ("yes", "partly", "no")],
+        )
     ).one()
-    rating_sum, ratings, yes, partly, no, actions = _ints(row)
+    rating_sum, ratings, yes, partly, no = _ints(row)
+    actions = int(session.scalar(select(func.count()).where(scope.check_ins(), _action_recorded(), before)) or 0)
 
     def people(condition: ColumnElement[bool], count: int) -> int:
         return _capped_answer_people(session, scope, and_(before, condition), cap) if count else 0
@@ -497,7 +525,7 @@ def _active_pairs(programme_id: int) -> Select[Any]:
 
 
 def cancelling_pairs(
-    session: Session, programme_id: int, now: datetime, cancel_n: int, cancel_m: int
+    session: Session, scope: Scope, now: datetime, cancel_n: int, cancel_m: int
 ) -> dict[int, tuple[int, int]]:
     """Active pairs where the senior cancelled at least `cancel_n` of the last `cancel_m` sessions with an
     outcome: pair id -> (senior cancellations among them, how many sessions they are).
@@ -508,7 +536,7 @@ def cancelling_pairs(
     every session of every pair; a second window function then ranks the qualifying pairs' sessions to count
     exactly."""
     s, later = MentoringSession, aliased(MentoringSession)
-    active = _active_pairs(programme_id)
+    active = _active_pairs(scope.programme_id)
     ranked = (
         select(
             s.pair_id,
@@ -518,9 +546,14 @@ def cancelling_pairs(
             .over(partition_by=s.pair_id, order_by=(s.scheduled_at.desc(), s.id.desc()))
             .label("newest"),
         )
-        # through the (state, scheduled_at) index: the cancellations, not every session of every pair
+        # the cancellations from ix_sessions_team_outcome alone (the team's id is the programme's, true of every
+        # row here, and leads that index), not every session of every pair
         .where(
-            s.state == "cancelled", s.cancelled_by == "senior", s.scheduled_at <= now, unindexed(s.pair_id).in_(active)
+            s.team_id == scope.team_id,
+            s.state == "cancelled",
+            s.cancelled_by == "senior",
+            s.scheduled_at <= now,
+            unindexed(s.pair_id).in_(active),
         )
         .subquery("ranked")
     )
@@ -563,12 +596,15 @@ def cancelling_pairs(
     return {pair_id: (int(cancels), int(recent)) for pair_id, cancels, recent in rows}
 
 
-def idle_pairs(session: Session, programme_id: int, idle_before: datetime) -> dict[int, datetime | None]:
+def idle_pairs(session: Session, scope: Scope, idle_before: datetime) -> dict[int, datetime | None]:
     """Active pairs made before `idle_before`, neither member paused, with no session held or scheduled since
     then: pair id -> their latest session held or scheduled (None if they never had one)."""
     s = MentoringSession
     mentor, mentee = aliased(Participant), aliased(Participant)
-    met_since = select(s.pair_id).where(s.state.in_(("held", "scheduled")), s.scheduled_at >= idle_before)
+    # from ix_sessions_team_outcome alone: the team's id is true of every session of the programme
+    met_since = select(s.pair_id).where(
+        s.team_id == scope.team_id, s.state.in_(("held", "scheduled")), s.scheduled_at >= idle_before
+    )
     last_met = (  # newest first through the (pair_id, scheduled_at) index, stopping at the first one
         select(s.scheduled_at)
         .where(s.pair_id == Pair.id, s.state.in_(("held", "scheduled")))
@@ -581,7 +617,7 @@ def idle_pairs(session: Session, programme_id: int, idle_before: datetime) -> di
         .join(mentor, mentor.id == Pair.mentor_id)
         .join(mentee, mentee.id == Pair.mentee_id)
         .where(
-            Pair.programme_id == programme_id,
+            Pair.programme_id == scope.programme_id,
             Pair.status == "active",
             Pair.created_at < idle_before,
             mentor.status != "paused",
@@ -612,12 +648,12 @@ def pair_people(session: Session, pair_ids: Iterable[int]) -> dict[int, tuple[st
 
 
 def at_risk_pairs(
-    session: Session, programme_id: int, now: datetime, cancel_n: int, cancel_m: int, idle_before: datetime
+    session: Session, scope: Scope, now: datetime, cancel_n: int, cancel_m: int, idle_before: datetime
 ) -> list[AtRiskRow]:
     """Active pairs where the senior keeps cancelling, or that stopped meeting; by pair id, with both
     members' Slack ids."""
-    cancelling = cancelling_pairs(session, programme_id, now, cancel_n, cancel_m)
-    idle = idle_pairs(session, programme_id, idle_before)
+    cancelling = cancelling_pairs(session, scope, now, cancel_n, cancel_m)
+    idle = idle_pairs(session, scope, idle_before)
     people = pair_people(session, set(cancelling) | set(idle))
     rows = []
     for pair_id in sorted(people):
