@@ -9,8 +9,10 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
+from sqlalchemy import event
 
 from bot.digest import (
     SUPPRESSED,
@@ -498,3 +500,29 @@ def test_chart_hides_bars_about_fewer_than_five_people() -> None:
     week = replace(week, held_people=6, cancelled_by_senior=4, cancelled=6, cancelled_people=10)
     assert bars(week) == replace(bars(week), held=3, senior=4, junior=1, side_not_shown=1, held_hidden=False)
     assert render_chart([week]).startswith(b"\x89PNG")
+
+
+def test_on_sqlite_the_digest_reads_sessions_and_answers_through_indexes(sqlite_db: Database) -> None:
+    """For a team's only programme, no statement of the digest walks the whole sessions or check_ins table
+    (the to-date figures count index entries: migration 0006); and the actions count uses its partial index,
+    whose terms the query must spell exactly as ACTION_RECORDED does."""
+    cohort = build_cohort(sqlite_db)
+    with sqlite_db.unit_of_work() as session:
+        session.delete(session.get(Programme, cohort.other_programme_id))
+    plans: list[str] = []
+
+    def explain(connection: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        if statement.lstrip().upper().startswith("SELECT"):
+            rows = connection.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters).fetchall()
+            plans.extend(row[-1] for row in rows)
+
+    event.listen(sqlite_db.engine, "before_cursor_execute", explain)
+    try:
+        prepare_digest(sqlite_db, cohort.programme_id, NOW, deleted_user_ids=DELETED)
+    finally:
+        event.remove(sqlite_db.engine, "before_cursor_execute", explain)
+    whole_table = [p for p in plans if p.startswith("SCAN") and p.split()[1] in ("sessions", "check_ins")]
+    assert plans and whole_table == []
+    assert any("ix_check_ins_team_actions" in p for p in plans)
+    assert any("COVERING INDEX ix_sessions_team_outcome" in p for p in plans)
+    assert any("COVERING INDEX ix_check_ins_team_answer_kinds" in p for p in plans)

@@ -38,7 +38,6 @@ from sqlalchemy import (
     case,
     func,
     literal,
-    literal_column,
     or_,
     select,
 )
@@ -308,12 +307,10 @@ def _two_way(answer: str) -> ColumnElement[bool]:
 
 
 def _action_recorded() -> ColumnElement[bool]:
-    """ACTION_RECORDED (storage.models) term by term, with its literals inline rather than bound: SQLite uses
-    a partial index only when the query repeats the index's terms exactly."""
+    """ACTION_RECORDED (storage.models), term by term: the partial index ix_check_ins_team_actions serves a
+    query only when its WHERE holds every one of the index's terms."""
     c = CheckIn
-    return and_(
-        c.action.is_not(None), c.side == literal_column("'senior'"), func.trim(c.action) != literal_column("''")
-    )
+    return and_(c.action.is_not(None), c.side == "senior", func.trim(c.action) != "")
 
 
 @dataclass(frozen=True)
