@@ -150,7 +150,7 @@ def _run_job(settings: Settings, name: str, now_raw: str | None) -> int:
     db = Database(settings.database_url)
     db.upgrade()
     client = make_client(settings.bot_token, settings.api_url)
-    context = JobContext(db, client, settings.admin_user_ids, settings.digest_channel)
+    context = JobContext(db, client, settings.admin_user_ids, settings.digest_channel, by_hand=True)
     print(JOBS[name](context, now))
     return 0
 

@@ -1,5 +1,6 @@
 """Posting the digest: the public version (figures and chart) to the programme's channel, the admin version
-(at-risk pairs named) to each admin privately; on the weekly schedule, on demand, and the CSV export.
+(at-risk pairs named) to each admin privately; on each programme's weekly slot, on demand, and the CSV
+export.
 
 A week's digest is posted once: its messages go through the outbox under keys naming the ISO week, and the
 chart is uploaded (files_upload_v2, no channel) only when the week's post is not queued yet."""
@@ -15,6 +16,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.digest import Digest, participant_user_ids, prepare_digest
 from bot.digest_chart import render_chart
+from bot.digest_schedule import is_due, week_label
 from bot.export import export_csv
 from bot.messages.digest import admin_digest, public_digest
 from bot.programme_outcomes import blocks as outcome_blocks
@@ -86,29 +88,39 @@ def _queue(
 
 
 def post_weekly(
-    db: Database, client: WebClient, now: datetime, default_channel: str | None, extra_admins: Iterable[str] = ()
+    db: Database,
+    client: WebClient,
+    now: datetime,
+    default_channel: str | None,
+    extra_admins: Iterable[str] = (),
+    *,
+    on_schedule: bool = True,
 ) -> str:
-    """Every programme's digest for the week of `now`, once."""
+    """Every programme's digest for its week holding `now`, once. On the schedule a programme's digest waits
+    for its own day and hour (bot/digest_schedule.py); run by hand, it goes now."""
     done = []
     with db.unit_of_work() as session:
         programmes = programme_queries.all_programmes(session)
     for programme in programmes:
+        slot = (programme.digest_weekday, programme.digest_hour, programme.timezone)
+        if on_schedule and not is_due(now, *slot, programme.created_at):
+            continue
         channel = programme.digest_channel or default_channel
         if not channel:
             done.append(f"'{programme.name}' has no digest channel (set one in /reverse-mentor settings)")
             continue
-        year, week, _ = now.isocalendar()
-        key = f"digest:{programme.id}:{year}-W{week:02d}"
+        week = week_label(now, programme.timezone)
+        key = f"digest:{programme.id}:{week}"
         with db.unit_of_work() as session:
             already = outbox_exists(session, programme.team_id, f"{key}:public")
         if already:
-            done.append(f"'{programme.name}' already posted for {year}-W{week:02d}")
+            done.append(f"'{programme.name}' already posted for {week}")
             continue
         digest = build(db, client, programme.id, now)
         admins = set(programme.admin_user_ids or ()) | set(extra_admins)
         _queue(db, programme.team_id, key, channel, admins, digest, upload_chart(client, digest, now))
         done.append(f"'{programme.name}' queued for {channel}")
-    return "; ".join(done) or "no programmes"
+    return "; ".join(done) or ("none due" if on_schedule else "no programmes")
 
 
 def preview(db: Database, client: WebClient, team_id: str, now: datetime) -> tuple[dict, str | None]:

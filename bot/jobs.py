@@ -25,6 +25,7 @@ class JobContext:
     admins: tuple[str, ...] = ()  # ADMIN_USER_IDS, besides each programme's own admins
     digest_channel: str | None = None  # DIGEST_CHANNEL, when the programme names none
     clock: Callable[[], datetime] | None = None  # the demo's simulated clock; real time otherwise
+    by_hand: bool = False  # run from the CLI: a weekly job does not wait for its programme's slot
 
     def send(self) -> str:
         sender = (
@@ -54,7 +55,9 @@ def run_follow_ups(ctx: JobContext, now: datetime) -> str:
 
 
 def run_digest(ctx: JobContext, now: datetime) -> str:
-    posted = digest_post.post_weekly(ctx.db, ctx.client, now, ctx.digest_channel, ctx.admins)
+    posted = digest_post.post_weekly(
+        ctx.db, ctx.client, now, ctx.digest_channel, ctx.admins, on_schedule=not ctx.by_hand
+    )
     return f"digest: {posted}; {ctx.send()}"
 
 

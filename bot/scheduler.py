@@ -21,7 +21,6 @@ from typing import Any
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.base import BaseTrigger
-from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from slack_sdk import WebClient
 
@@ -29,7 +28,6 @@ from bot import jobs
 from bot.jobs import JobContext
 from storage.db import Database
 from storage.queries import leases
-from storage.queries.programmes import first_programme_schedule
 
 log = logging.getLogger(__name__)
 LEASE_NAME = "scheduler"
@@ -54,19 +52,18 @@ def run_job(name: str) -> None:
         log.exception("job %s failed", name)
 
 
-def job_triggers(interval_override: int | None, digest_slot: tuple[int, int, str]) -> dict[str, BaseTrigger]:
+def job_triggers(interval_override: int | None) -> dict[str, BaseTrigger]:
     def every(minutes: float) -> IntervalTrigger:
         seconds = interval_override or int(minutes * 60)
         return IntervalTrigger(seconds=seconds, start_date=datetime(2020, 1, 1, tzinfo=UTC))
 
-    weekday, hour, zone = digest_slot
     return {
         "outbox": every(1),
         "checkins": every(15),
         "nudges": every(60),
         "reminders": every(60),
         "followups": every(24 * 60),
-        "digest": CronTrigger(day_of_week=weekday, hour=hour, minute=0, timezone=zone),
+        "digest": every(15),  # posts each programme's digest once its own weekly slot has come
     }
 
 
@@ -152,9 +149,7 @@ class SchedulerLeader:
         _context = self.context
         scheduler = build_scheduler(self.db)
         scheduler.start(paused=True)
-        with self.db.unit_of_work() as session:
-            slot = first_programme_schedule(session)
-        install_jobs(scheduler, job_triggers(self.interval_override, slot))
+        install_jobs(scheduler, job_triggers(self.interval_override))
         scheduler.resume()
         self.scheduler = scheduler
         log.info("this process (%s) now runs the scheduler", self.holder)

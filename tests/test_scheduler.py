@@ -45,7 +45,7 @@ def test_jobs_have_fixed_ids_and_explicit_defaults(sqlite_db: Database) -> None:
     sched = scheduler.build_scheduler(sqlite_db)
     sched.start(paused=True)
     try:
-        triggers = scheduler.job_triggers(None, (0, 9, "Europe/London"))
+        triggers = scheduler.job_triggers(None)
         scheduler.install_jobs(sched, triggers)
         scheduler.install_jobs(sched, triggers)  # a second start adds nothing
         ids = sorted(j.id for j in sched.get_jobs())
@@ -59,7 +59,7 @@ def test_a_job_missed_while_down_runs_once_on_start(sqlite_db: Database, monkeyp
     runs: list[datetime] = []
     monkeypatch.setitem(jobs.JOBS, "outbox", lambda ctx, now: runs.append(now) or "ran")
     monkeypatch.setattr(scheduler, "_context", jobs.JobContext(sqlite_db, None))  # type: ignore[arg-type]
-    triggers = {"outbox": scheduler.job_triggers(600, (0, 9, "UTC"))["outbox"]}
+    triggers = {"outbox": scheduler.job_triggers(600)["outbox"]}
     first = scheduler.build_scheduler(sqlite_db)
     first.start(paused=True)
     scheduler.install_jobs(first, triggers)

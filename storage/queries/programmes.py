@@ -40,13 +40,5 @@ def current_programme(session: Session, team_id: str) -> Programme:
     return programme
 
 
-def first_programme_schedule(session: Session) -> tuple[int, int, str]:
-    """(digest weekday, hour, time zone) of the first programme, or Monday 09:00 UTC when there is none."""
-    row = session.execute(
-        select(Programme.digest_weekday, Programme.digest_hour, Programme.timezone).order_by(Programme.id).limit(1)
-    ).first()
-    return (row[0], row[1], row[2]) if row else (0, 9, "UTC")
-
-
 def all_programmes(session: Session) -> list[Programme]:
     return list(session.scalars(select(Programme).order_by(Programme.id)))
