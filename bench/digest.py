@@ -187,7 +187,7 @@ def generate(db: Database, pairs: int, sessions: int, seed: int = 7) -> tuple[in
                  "role": "mentor" if i % 2 == 0 else "mentee", "consent": True,
                  "status": "left" if left else ("paused" if rng.random() < 0.01 else "active"),
                  "joined_at": joined, "left_at": joined + (NOW - joined) * rng.random() if left else None,
-                 "updated_at": NOW}
+                 "cadence_days": rng.choice((14, 21, 21, 28)), "updated_at": NOW}
             )  # fmt: skip
         _chunked(connection, Participant, iter(participants))
 
@@ -298,7 +298,7 @@ def naive(db: Database, programme_id: int, deleted_user_ids: set[str]) -> Naive:
         ).all()
         members = session.execute(
             select(Participant.id, Participant.status, Participant.joined_at, Participant.left_at,
-                   Person.slack_user_id)
+                   Person.slack_user_id, Participant.cadence_days)
             .join(Person, Person.id == Participant.person_id)
             .where(Participant.programme_id == programme_id)
         ).all()  # fmt: skip
@@ -334,6 +334,7 @@ def naive(db: Database, programme_id: int, deleted_user_ids: set[str]) -> Naive:
 
     pair_people = {p[0]: (p[1], p[2]) for p in pairs}
     status = {m[0]: m[1] for m in members}
+    cadence = {m[0]: m[5] for m in members}
 
     def inside(window: tuple[datetime | None, datetime], moment: datetime | None) -> bool:
         low, high = window
@@ -391,7 +392,6 @@ def naive(db: Database, programme_id: int, deleted_user_ids: set[str]) -> Naive:
             by_pair[pair_id].append((when, session_id, state, by))
         if state in ("held", "scheduled") and (pair_id not in last_met or when > last_met[pair_id]):
             last_met[pair_id] = when
-    idle_before = NOW - timedelta(days=programme.stale_factor * programme.cadence_days)
     at_risk = []
     for pair_id, mentor, mentee, pair_status, created, _ended in sorted(pairs):
         if pair_status != "active" or created >= NOW:
@@ -399,7 +399,8 @@ def naive(db: Database, programme_id: int, deleted_user_ids: set[str]) -> Naive:
         recent = sorted(by_pair[pair_id], reverse=True)[: programme.nudge_cancel_m]
         cancels = sum(1 for _w, _i, state, by in recent if state == "cancelled" and by == "senior")
         anchor = last_met.get(pair_id, created)
-        idle = anchor < idle_before and status[mentor] != "paused" and status[mentee] != "paused"
+        idle_for = timedelta(days=programme.stale_factor * max(cadence[mentor], cadence[mentee]))
+        idle = anchor <= NOW - idle_for and status[mentor] == "active" and status[mentee] == "active"
         if cancels >= programme.nudge_cancel_n or idle:
             at_risk.append(pair_id)
 
@@ -484,7 +485,6 @@ def _steps(session: Any, programme: Programme, deleted: set[str]) -> dict[str, A
     start = NOW - PERIOD
     windows = {"period": Window(start, NOW), "previous": Window(start - PERIOD, start)}
     scope = queries.scope_of(session, programme)
-    idle_before = NOW - timedelta(days=programme.stale_factor * programme.cadence_days)
     n, m = programme.nudge_cancel_n, programme.nudge_cancel_m
     return {
         "sessions of the period and the one before": lambda: queries.sessions_in_windows(session, scope, windows),
@@ -495,7 +495,7 @@ def _steps(session: Any, programme: Programme, deleted: set[str]) -> dict[str, A
             queries.pair_totals(session, programme.id, NOW),
             queries.membership(session, programme, windows["period"], deleted),
         ),
-        "pairs at risk": lambda: queries.at_risk_pairs(session, scope, NOW, n, m, idle_before),
+        "pairs at risk": lambda: queries.at_risk_pairs(session, scope, NOW, n, m, programme.stale_factor),
         "12-week series": lambda: queries.sessions_by_week(session, scope, NOW - 12 * PERIOD, NOW, MIN_GROUP),
     }
 

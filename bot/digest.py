@@ -16,7 +16,8 @@ could be subtracted from each other.
 
 Pairs at risk are active pairs where the senior cancelled at least N of their last M sessions with an
 outcome (the programme's nudge thresholds, 2 of 3 by default), or with no session held or scheduled for
-stale_factor x the programme's cadence (1.5 x 21 days by default; a pair with a paused member is not idle).
+stale_factor x the pair's cadence (the longer of the two members' own; 1.5 x 21 days by default), both
+members active: exactly the pairs the nudge scan would call stale.
 The public sees their number; admins see who they are (`Digest.at_risk`).
 """
 
@@ -208,14 +209,13 @@ def _reason(row: queries.AtRiskRow, now: datetime) -> str:
 
 
 def _at_risk(session: Session, programme: Programme, now: datetime) -> list[queries.AtRiskRow]:
-    idle_for = timedelta(days=programme.stale_factor * programme.cadence_days)
     return queries.at_risk_pairs(
         session,
         queries.scope_of(session, programme),
         now,
         cancel_n=programme.nudge_cancel_n,
         cancel_m=programme.nudge_cancel_m,
-        idle_before=now - idle_for,
+        stale_factor=programme.stale_factor,
     )
 
 

@@ -29,6 +29,7 @@ from bot.digest_chart import bars, render_chart
 from bot.messages.digest import MAX_BLOCKS, admin_digest, public_digest
 from storage.db import Database
 from storage.models import CheckIn, MentoringSession, Pair, Participant, Person, Programme, Workspace
+from storage.queries import nudges as nudge_queries
 from storage.queries.digest import AnswerTotals, SessionTotals
 
 TEAM = "T0DIGEST"
@@ -526,3 +527,27 @@ def test_on_sqlite_the_digest_reads_sessions_and_answers_through_indexes(sqlite_
     assert any("ix_check_ins_team_actions" in p for p in plans)
     assert any("COVERING INDEX ix_sessions_team_outcome" in p for p in plans)
     assert any("COVERING INDEX ix_check_ins_team_answer_kinds" in p for p in plans)
+
+
+def test_a_pair_is_idle_by_its_own_cadence_exactly_as_the_nudge_scan_sees_it(db: Database) -> None:
+    """The digest's idle pairs are the pairs the nudge scan would call stale: measured by the longer of the two
+    members' cadences, not the programme's default."""
+    cohort = build_cohort(db)
+    with db.unit_of_work() as session:
+        # P6 has not met for 68 days: idle by the programme's 1.5 x 21 days, not by its mentor's 1.5 x 60
+        mentor = session.get(Pair, cohort.pair_ids["P6"]).mentor_id  # type: ignore[union-attr]
+        session.get(Participant, mentor).cadence_days = 60  # type: ignore[union-attr]
+    programme_id = cohort.programme_id
+    at_risk = {r.pair_id: r.reason for r in prepare_digest(db, programme_id, NOW, weeks=0).at_risk}
+    assert cohort.pair_ids["P6"] not in at_risk
+    assert at_risk[cohort.pair_ids["P11"]] == "no session since they were paired 72 days ago"
+
+    with db.unit_of_work() as session:
+        programme = session.get(Programme, programme_id)
+        assert programme is not None
+        signals = nudge_queries.pair_signals(
+            session, NOW, [programme_id], programme.nudge_cancel_n, programme.nudge_cancel_m
+        )
+    stale = {s.pair.pair_id for s in signals if s.idle}
+    idle = {pair_id for pair_id, reason in at_risk.items() if "no session" in reason}
+    assert stale == idle == {cohort.pair_ids["P11"]}

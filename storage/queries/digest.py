@@ -46,6 +46,7 @@ from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.functions import FunctionElement
 
 from storage.models import CheckIn, MentoringSession, Pair, Participant, Person, Programme
+from storage.queries.nudges import epoch_seconds
 
 CHUNK = 10_000  # ids per IN list; below SQLite's bound-parameter limit (32,766)
 WEEK_SECONDS = 7 * 86400
@@ -593,14 +594,23 @@ def cancelling_pairs(
     return {pair_id: (int(cancels), int(recent)) for pair_id, cancels, recent in rows}
 
 
-def idle_pairs(session: Session, scope: Scope, idle_before: datetime) -> dict[int, datetime | None]:
-    """Active pairs made before `idle_before`, neither member paused, with no session held or scheduled since
-    then: pair id -> their latest session held or scheduled (None if they never had one)."""
+def idle_pairs(session: Session, scope: Scope, now: datetime, stale_factor: float) -> dict[int, datetime | None]:
+    """Active pairs, both members active, with no session held or scheduled for stale_factor x the pair's
+    cadence (the longer of the two members' own) counting from the pair's creation if it never met: the
+    nudge scan's stale-pair condition (storage/queries/nudges.py). Pair id -> their latest session held or
+    scheduled (None if they never had one).
+
+    No pair with a session after stale_factor x the programme's shortest cadence can qualify, so the pairs
+    that met since then are set aside first through the index, and only the rest are measured exactly."""
     s = MentoringSession
     mentor, mentee = aliased(Participant), aliased(Participant)
+    shortest = session.scalar(
+        select(func.min(Participant.cadence_days)).where(Participant.programme_id == scope.programme_id)
+    )
+    cut = now - timedelta(days=stale_factor * (shortest or 1))
     # from ix_sessions_team_outcome alone: the team's id is true of every session of the programme
     met_since = select(s.pair_id).where(
-        s.team_id == scope.team_id, s.state.in_(("held", "scheduled")), s.scheduled_at >= idle_before
+        s.team_id == scope.team_id, s.state.in_(("held", "scheduled")), s.scheduled_at > cut
     )
     last_met = (  # newest first through the (pair_id, scheduled_at) index, stopping at the first one
         select(s.scheduled_at)
@@ -609,6 +619,8 @@ def idle_pairs(session: Session, scope: Scope, idle_before: datetime) -> dict[in
         .limit(1)
         .scalar_subquery()
     )
+    cadence = case((mentor.cadence_days > mentee.cadence_days, mentor.cadence_days), else_=mentee.cadence_days)
+    since = epoch_seconds(func.coalesce(last_met, Pair.created_at))
     rows = session.execute(
         select(Pair.id, last_met)
         .join(mentor, mentor.id == Pair.mentor_id)
@@ -616,10 +628,11 @@ def idle_pairs(session: Session, scope: Scope, idle_before: datetime) -> dict[in
         .where(
             Pair.programme_id == scope.programme_id,
             Pair.status == "active",
-            Pair.created_at < idle_before,
-            mentor.status != "paused",
-            mentee.status != "paused",
+            Pair.created_at <= cut,
+            mentor.status == "active",
+            mentee.status == "active",
             Pair.id.not_in(met_since),
+            since <= now.timestamp() - stale_factor * cadence * 86400.0,
         )
     ).all()
     return {pair_id: last for pair_id, last in rows}
@@ -645,12 +658,12 @@ def pair_people(session: Session, pair_ids: Iterable[int]) -> dict[int, tuple[st
 
 
 def at_risk_pairs(
-    session: Session, scope: Scope, now: datetime, cancel_n: int, cancel_m: int, idle_before: datetime
+    session: Session, scope: Scope, now: datetime, cancel_n: int, cancel_m: int, stale_factor: float
 ) -> list[AtRiskRow]:
     """Active pairs where the senior keeps cancelling, or that stopped meeting; by pair id, with both
     members' Slack ids."""
     cancelling = cancelling_pairs(session, scope, now, cancel_n, cancel_m)
-    idle = idle_pairs(session, scope, idle_before)
+    idle = idle_pairs(session, scope, now, stale_factor)
     people = pair_people(session, set(cancelling) | set(idle))
     rows = []
     for pair_id in sorted(people):
