@@ -505,28 +505,47 @@ def test_chart_hides_bars_about_fewer_than_five_people() -> None:
 
 def test_on_sqlite_the_digest_reads_sessions_and_answers_through_indexes(sqlite_db: Database) -> None:
     """For a team's only programme, no statement of the digest walks the whole sessions or check_ins table
-    (the to-date figures count index entries: migration 0006); and the actions count uses its partial index,
-    whose terms the query must spell exactly as ACTION_RECORDED does."""
+    (the to-date figures count index entries: migration 0006), and the count of actions recorded reads no
+    check-in row at all: its partial index already guarantees the query's terms, which holds only while the
+    query spells them as ACTION_RECORDED does."""
     cohort = build_cohort(sqlite_db)
     with sqlite_db.unit_of_work() as session:
         session.delete(session.get(Programme, cohort.other_programme_id))
-    plans: list[str] = []
+    statements: list[tuple[str, Any]] = []
 
-    def explain(connection: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+    def record(_connection: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
         if statement.lstrip().upper().startswith("SELECT"):
-            rows = connection.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters).fetchall()
-            plans.extend(row[-1] for row in rows)
+            statements.append((statement, parameters))
 
-    event.listen(sqlite_db.engine, "before_cursor_execute", explain)
+    event.listen(sqlite_db.engine, "before_cursor_execute", record)
     try:
         prepare_digest(sqlite_db, cohort.programme_id, NOW, deleted_user_ids=DELETED)
     finally:
-        event.remove(sqlite_db.engine, "before_cursor_execute", explain)
-    whole_table = [p for p in plans if p.startswith("SCAN") and p.split()[1] in ("sessions", "check_ins")]
-    assert plans and whole_table == []
-    assert any("ix_check_ins_team_actions" in p for p in plans)
-    assert any("COVERING INDEX ix_sessions_team_outcome" in p for p in plans)
-    assert any("COVERING INDEX ix_check_ins_team_answer_kinds" in p for p in plans)
+        event.remove(sqlite_db.engine, "before_cursor_execute", record)
+
+    with sqlite_db.engine.connect() as connection:
+
+        def run(prefix: str, statement: str, parameters: Any) -> list[Any]:
+            return list(connection.exec_driver_sql(prefix + statement, parameters).fetchall())
+
+        plans = [[row[-1] for row in run("EXPLAIN QUERY PLAN ", *s)] for s in statements]
+        steps = [step for plan in plans for step in plan]
+        whole_table = [p for p in steps if p.startswith("SCAN") and p.split()[1] in ("sessions", "check_ins")]
+        assert steps and whole_table == []
+        assert any("COVERING INDEX ix_sessions_team_outcome" in p for p in steps)
+        assert any("COVERING INDEX ix_check_ins_team_answer_kinds" in p for p in steps)
+
+        root = connection.exec_driver_sql("SELECT rootpage FROM sqlite_master WHERE name = 'check_ins'").scalar()
+        counts = [
+            s
+            for s, plan in zip(statements, plans, strict=True)
+            if "count(*)" in s[0] and any("ix_check_ins_team_actions" in p for p in plan)
+        ]
+        assert counts
+        for statement in counts:
+            program = run("EXPLAIN ", *statement)  # (addr, opcode, p1, p2, ...): OpenRead p1=cursor, p2=root page
+            table = {op[2] for op in program if op[1] == "OpenRead" and op[3] == root}
+            assert [op for op in program if op[1] == "Column" and op[2] in table] == []
 
 
 def test_a_pair_is_idle_by_its_own_cadence_exactly_as_the_nudge_scan_sees_it(db: Database) -> None:
