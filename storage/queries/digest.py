@@ -33,13 +33,11 @@ from sqlalchemy import (
     ColumnElement,
     Float,
     Integer,
-    Select,
     and_,
     case,
     func,
     literal,
     literal_column,
-    or_,
     select,
 )
 from sqlalchemy.ext.compiler import compiles
@@ -522,79 +520,43 @@ class AtRiskRow:
     idle: bool
 
 
-def _active_pairs(programme_id: int) -> Select[Any]:
-    return select(Pair.id).where(Pair.programme_id == programme_id, Pair.status == "active")
-
-
 def cancelling_pairs(
     session: Session, scope: Scope, now: datetime, cancel_n: int, cancel_m: int
 ) -> dict[int, tuple[int, int]]:
     """Active pairs where the senior cancelled at least `cancel_n` of the last `cancel_m` sessions with an
     outcome: pair id -> (senior cancellations among them, how many sessions they are).
 
-    A window function ranks each pair's senior cancellations, newest first; the pair qualifies exactly when
-    its n-th newest one is among its last m sessions with an outcome, i.e. fewer than m such sessions come
-    after it. That reads the senior cancellations and at most m sessions after each pair's n-th newest, not
-    every session of every pair; a second window function then ranks the qualifying pairs' sessions to count
-    exactly."""
-    s, later = MentoringSession, aliased(MentoringSession)
-    active = _active_pairs(scope.programme_id)
-    ranked = (
-        select(
-            s.pair_id,
-            s.scheduled_at,
-            s.id,
-            func.row_number()
-            .over(partition_by=s.pair_id, order_by=(s.scheduled_at.desc(), s.id.desc()))
-            .label("newest"),
+    Only pairs whose senior cancelled `cancel_n` times in all can qualify; those are counted first from
+    ix_sessions_team_outcome (the team's id is true of every session of the programme). For each of them the
+    last `cancel_m` sessions are read newest first from ix_sessions_pair_outcome, stopping there (a LIMIT)."""
+    s = MentoringSession
+
+    def last_m() -> Any:
+        return (
+            select(s.state, s.cancelled_by)
+            .where(s.pair_id == Pair.id, s.state.in_(OUTCOME_STATES), s.scheduled_at <= now)
+            .order_by(s.scheduled_at.desc(), s.id.desc())
+            .limit(cancel_m)
+            .correlate(Pair)
+            .subquery()
         )
-        # the cancellations from ix_sessions_team_outcome alone (the team's id is the programme's, true of every
-        # row here, and leads that index), not every session of every pair
-        .where(
-            s.team_id == scope.team_id,
-            s.state == "cancelled",
-            s.cancelled_by == "senior",
-            s.scheduled_at <= now,
-            unindexed(s.pair_id).in_(active),
-        )
-        .subquery("ranked")
+
+    window = last_m()
+    by_senior = and_(window.c.state == "cancelled", window.c.cancelled_by == "senior")
+    cancels = select(func.count()).select_from(window).where(by_senior).scalar_subquery()
+    recent = select(func.count()).select_from(last_m()).scalar_subquery()
+    often = (
+        select(s.pair_id)
+        .where(s.team_id == scope.team_id, _session_kind("cancelled_senior"), s.scheduled_at <= now)
+        .group_by(s.pair_id)
+        .having(func.count() >= cancel_n)
     )
-    nth = select(ranked).where(ranked.c.newest == cancel_n).subquery("nth")
-    after = or_(
-        later.scheduled_at > nth.c.scheduled_at, and_(later.scheduled_at == nth.c.scheduled_at, later.id > nth.c.id)
+    counted = (
+        select(Pair.id.label("pair_id"), cancels.label("cancels"), recent.label("recent"))
+        .where(Pair.programme_id == scope.programme_id, Pair.status == "active", Pair.id.in_(often))
+        .subquery("counted")
     )
-    # the m-th session with an outcome after it, if any: reading stops there (LIMIT 1 OFFSET m-1)
-    mth_after = (
-        select(later.id)
-        .where(
-            later.pair_id == nth.c.pair_id,
-            later.scheduled_at >= nth.c.scheduled_at,  # the index range starts there; `after` settles ties
-            later.scheduled_at <= now,
-            later.state.in_(OUTCOME_STATES),
-            after,
-        )
-        .limit(1)
-        .offset(cancel_m - 1)
-    )
-    qualifying = select(nth.c.pair_id).where(~mth_after.exists())
-    last = (
-        select(
-            s.pair_id,
-            s.state,
-            s.cancelled_by,
-            func.row_number()
-            .over(partition_by=s.pair_id, order_by=(s.scheduled_at.desc(), s.id.desc()))
-            .label("newest"),
-        )
-        # through the (pair_id, scheduled_at) index: the qualifying pairs' sessions only
-        .where(s.pair_id.in_(qualifying), unindexed(s.state).in_(OUTCOME_STATES), unindexed(s.scheduled_at) <= now)
-        .subquery("last")
-    )
-    rows = session.execute(
-        select(last.c.pair_id, _count_if(_session_kind("cancelled_senior", last.c)), func.count())
-        .where(last.c.newest <= cancel_m)
-        .group_by(last.c.pair_id)
-    ).all()
+    rows = session.execute(select(counted).where(counted.c.cancels >= cancel_n)).all()
     return {pair_id: (int(cancels), int(recent)) for pair_id, cancels, recent in rows}
 
 
