@@ -79,6 +79,18 @@ class UTCDateTime(TypeDecorator[datetime]):
             raise ValueError("naive datetime: store timezone-aware UTC times only")
         return value.astimezone(UTC)
 
+    def bind_processor(self, dialect: Any) -> Any:
+        """On SQLite, SQLAlchemy's own text form ('YYYY-MM-DD HH:MM:SS.ffffff') from datetime.isoformat, which
+        is several times faster than its %-formatting: bulk writes (the nudge scan's) bind tens of thousands."""
+        if dialect.name != "sqlite":
+            return super().bind_processor(dialect)
+
+        def process(value: datetime | None) -> str | None:
+            utc = self.process_bind_param(value, dialect)
+            return None if utc is None else utc.replace(tzinfo=None).isoformat(" ", "microseconds")
+
+        return process
+
     def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
         if value is None:
             return None

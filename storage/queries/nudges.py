@@ -43,7 +43,7 @@ from sqlalchemy import (
     tuple_,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.functions import FunctionElement
@@ -52,13 +52,12 @@ from storage.models import (
     CheckIn,
     MentoringSession,
     NudgeLog,
-    OutboxMessage,
     Pair,
     Participant,
     Person,
     Programme,
-    utcnow,
 )
+from storage.queries.outbox import Call, enqueue_many
 
 SCAN_LOCK_KEY = 0x6E75646765  # "nudge": the PostgreSQL advisory lock the scan holds while it runs
 CHUNK = 2000  # ids per IN list; far below SQLite's 32,766 bound parameters
@@ -429,57 +428,23 @@ class NudgeRow:
         return f"nudge:{self.kind}:{self.recipient_user_id}:{self.subject_key}"
 
 
-def _queued(session: Session, team_id: str, keys: Sequence[str]) -> dict[str, int]:
-    """Outbox ids of those of these dedupe keys already queued (in any state)."""
-    outbox = OutboxMessage.__table__
-    found: dict[str, int] = {}
-    for these_keys in _one_of(session, outbox.c.dedupe_key, keys, String()):
-        rows = session.execute(select(outbox.c.id, outbox.c.dedupe_key).where(outbox.c.team_id == team_id, these_keys))
-        found.update({key: outbox_id for outbox_id, key in rows})
-    return found
-
-
 def record(session: Session, nudges: Sequence[NudgeRow], now: datetime) -> list[NudgeRow]:
     """Queue each nudge's DM in the outbox (not before its due time) and log it with its outbox id, in the
     caller's transaction. A nudge whose dedupe key is already in the outbox is neither queued nor logged
-    again. Returns the nudges written.
-
-    This is `storage.queries.outbox.enqueue` for many rows at once: per team, one lookup of the keys already
-    queued, one executemany INSERT, one lookup of the new ids, instead of a SELECT and an INSERT per row.
-    The caller holds the scan lock, so no other scan adds these keys meanwhile; ON CONFLICT DO NOTHING still
-    keeps the unique key safe from any other writer."""
-    build = postgresql.insert if _dialect(session) == "postgresql" else sqlite.insert
-    outbox, log = OutboxMessage.__table__, NudgeLog.__table__
-    created = utcnow()
+    again. Returns the nudges written: per team, one INSERT for the outbox (`enqueue_many`) and one for the
+    log, instead of a SELECT and an INSERT per row."""
     by_team: dict[str, dict[str, NudgeRow]] = {}
     for nudge in nudges:
         by_team.setdefault(nudge.team_id, {}).setdefault(nudge.dedupe_key, nudge)
     written: list[NudgeRow] = []
     for team_id, keyed in by_team.items():
-        queued = _queued(session, team_id, list(keyed))
-        new = [nudge for key, nudge in keyed.items() if key not in queued]
+        calls = [Call(key, "chat.postMessage", n.payload, n.due_at) for key, n in keyed.items()]
+        ids = enqueue_many(session, team_id, calls, batch="nudges")
+        new = [nudge for key, nudge in keyed.items() if key in ids]
         if not new:
             continue
         session.execute(
-            build(outbox).on_conflict_do_nothing(index_elements=[outbox.c.team_id, outbox.c.dedupe_key]),
-            [
-                {
-                    "team_id": team_id,
-                    "dedupe_key": n.dedupe_key,
-                    "batch": "nudges",
-                    "method": "chat.postMessage",
-                    "payload": n.payload,
-                    "status": "pending",
-                    "attempts": 0,
-                    "not_before": n.due_at,
-                    "created_at": created,
-                }
-                for n in new
-            ],
-        )
-        ids = _queued(session, team_id, [n.dedupe_key for n in new])
-        session.execute(
-            insert(log),
+            insert(NudgeLog.__table__),
             [
                 {
                     "team_id": team_id,

@@ -11,10 +11,13 @@ claim it again.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, case, func, or_, select, true, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from storage.models import OutboxMessage, Pair, utcnow
@@ -54,6 +57,40 @@ def enqueue(
     session.add(message)
     session.flush()
     return message
+
+
+@dataclass(frozen=True)
+class Call:
+    """One Web API call to queue with `enqueue_many`."""
+
+    dedupe_key: str
+    method: str
+    payload: dict[str, Any]
+    not_before: datetime
+
+
+def enqueue_many(session: Session, team_id: str, calls: Sequence[Call], batch: str | None = None) -> dict[str, int]:
+    """`enqueue` for many calls in one statement: dedupe key -> outbox id of each call this added. A key
+    already queued (in any state, by anyone, even a racing transaction) is left as it is and not returned:
+    the unique constraint decides (ON CONFLICT DO NOTHING), and RETURNING names what went in."""
+    if not calls:
+        return {}
+    ensure_workspace(session, team_id)
+    outbox = OutboxMessage.__table__
+    build = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    created = utcnow()
+    rows = session.execute(
+        build(outbox)
+        .on_conflict_do_nothing(index_elements=[outbox.c.team_id, outbox.c.dedupe_key])
+        .returning(outbox.c.dedupe_key, outbox.c.id),
+        [
+            {"team_id": team_id, "dedupe_key": c.dedupe_key, "batch": batch, "method": c.method,
+             "payload": c.payload, "status": "pending", "attempts": 0, "not_before": c.not_before,
+             "created_at": created}
+            for c in calls
+        ],
+    )  # fmt: skip
+    return {key: outbox_id for key, outbox_id in rows}
 
 
 def _in_batch(batch: str | None) -> Any:
