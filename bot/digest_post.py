@@ -16,7 +16,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.digest import Digest, participant_user_ids, prepare_digest
 from bot.digest_chart import render_chart
-from bot.digest_schedule import is_due, week_label
+from bot.digest_schedule import is_due, next_slot, week_label
 from bot.export import export_csv
 from bot.messages.digest import admin_digest, public_digest
 from bot.programme_outcomes import blocks as outcome_blocks
@@ -87,6 +87,11 @@ def _queue(
             enqueue(session, team_id, f"{key}:admin:{admin}", "chat.postMessage", {"channel": admin, **private})
 
 
+def _weekly_key(programme_id: int, week: str) -> str:
+    """The outbox key of a week's digest messages (`:public`, `:admin:U...` follow): one digest a week."""
+    return f"digest:{programme_id}:{week}"
+
+
 def post_weekly(
     db: Database,
     client: WebClient,
@@ -110,7 +115,7 @@ def post_weekly(
             done.append(f"'{programme.name}' has no digest channel (set one in /reverse-mentor settings)")
             continue
         week = week_label(now, programme.timezone)
-        key = f"digest:{programme.id}:{week}"
+        key = _weekly_key(programme.id, week)
         with db.unit_of_work() as session:
             already = outbox_exists(session, programme.team_id, f"{key}:public")
         if already:
@@ -121,6 +126,14 @@ def post_weekly(
         _queue(db, programme.team_id, key, channel, admins, digest, upload_chart(client, digest, now))
         done.append(f"'{programme.name}' queued for {channel}")
     return "; ".join(done) or ("none due" if on_schedule else "no programmes")
+
+
+def next_digest_at(db: Database, team_id: str, now: datetime) -> datetime:
+    """When the team's programme digest goes out next on the schedule (for the settings confirmation)."""
+    with db.unit_of_work() as session:
+        p = programme_queries.current_programme(session, team_id)
+        posted = outbox_exists(session, team_id, f"{_weekly_key(p.id, week_label(now, p.timezone))}:public")
+        return next_slot(now, p.digest_weekday, p.digest_hour, p.timezone, p.created_at, posted)
 
 
 def preview(db: Database, client: WebClient, team_id: str, now: datetime) -> tuple[dict, str | None]:

@@ -38,3 +38,14 @@ def is_due(now: datetime, weekday: int, hour: int, timezone: str | None, created
     waits for next week's rather than posting an empty digest at once)."""
     slot = slot_in_week_of(now, weekday, hour, timezone)
     return created_at < slot <= now
+
+
+def next_slot(
+    now: datetime, weekday: int, hour: int, timezone: str | None, created_at: datetime, posted_this_week: bool
+) -> datetime:
+    """When the scheduler will post next: this week's slot if this week's digest is still to come (or due now,
+    within a quarter of an hour), else next week's."""
+    slot = slot_in_week_of(now, weekday, hour, timezone)
+    if not posted_this_week and created_at < slot:
+        return max(slot, now)
+    return slot_in_week_of(slot + timedelta(days=7), weekday, hour, timezone)

@@ -55,6 +55,7 @@ DECIMALS: dict[str, tuple[float, float]] = {
 
 NAME, OBJECTIVES, TOPICS, TIMEZONE = "name", "objectives", "topics", "timezone"
 DIGEST_CHANNEL, DIGEST_WEEKDAY = "digest_channel", "digest_weekday"
+DIGEST_SCHEDULE = frozenset({DIGEST_CHANNEL, DIGEST_WEEKDAY, "digest_hour", TIMEZONE})  # when and where it goes
 ADMINS, USERGROUP = "admin_user_ids", "admin_usergroup"
 
 USER_ID = re.compile(r"[UW][A-Z0-9]{2,30}")

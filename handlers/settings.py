@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 from typing import Any
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot import programme_settings
+from bot import digest_post, programme_settings
 from bot.messages import settings as screens
 from bot.services import Services
 from handlers.commands import register_subcommand
@@ -52,7 +53,9 @@ def on_settings_submission(ack: Ack, body: dict[str, Any], client: WebClient, se
         return
     ack()
     log.info("programme settings of %s changed by %s: %s", team_id, user_id, sorted(result.changes))
-    client.chat_postMessage(channel=user_id, **screens.summary_message(result.changes))
+    schedule_changed = bool(set(result.changes) & programme_settings.DIGEST_SCHEDULE)
+    next_digest = digest_post.next_digest_at(services.db, team_id, datetime.now(UTC)) if schedule_changed else None
+    client.chat_postMessage(channel=user_id, **screens.summary_message(result.changes, next_digest))
 
 
 def register(app: App, services: Services) -> None:

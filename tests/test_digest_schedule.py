@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from bot import jobs
-from bot.digest_schedule import is_due, slot_in_week_of, week_label
+from bot.digest_schedule import is_due, next_slot, slot_in_week_of, week_label
 from bot.slack_client import make_client
 from storage.models import Programme
 from storage.queries.programmes import current_programme
@@ -42,6 +42,17 @@ def test_due_from_the_slot_to_the_end_of_that_week_and_not_for_a_programme_made_
     assert is_due(datetime(2026, 11, 22, 23, 59, tzinfo=UTC), 2, 14, "UTC", LONG_AGO)  # caught up on Sunday
     assert not is_due(datetime(2026, 11, 23, 0, 1, tzinfo=UTC), 2, 14, "UTC", LONG_AGO)  # next week, not yet
     assert not is_due(slot + timedelta(hours=1), 2, 14, "UTC", slot + timedelta(minutes=5))
+
+
+def test_the_next_digest_is_this_weeks_until_it_has_gone_then_next_weeks() -> None:
+    slot = datetime(2026, 11, 18, 14, tzinfo=UTC)  # Wednesday 14:00 UTC
+    week_later = slot + timedelta(days=7)
+    assert next_slot(slot - timedelta(days=1), 2, 14, "UTC", LONG_AGO, posted_this_week=False) == slot
+    assert next_slot(slot - timedelta(days=1), 2, 14, "UTC", LONG_AGO, posted_this_week=True) == week_later
+    late = slot + timedelta(hours=3)  # missed (the bot was down): it goes at the next check, now
+    assert next_slot(late, 2, 14, "UTC", LONG_AGO, posted_this_week=False) == late
+    assert next_slot(late, 2, 14, "UTC", LONG_AGO, posted_this_week=True) == week_later
+    assert next_slot(late, 2, 14, "UTC", slot + timedelta(hours=1), posted_this_week=False) == week_later
 
 
 def _scheduled_run(app: RunningApp, now: datetime) -> str:

@@ -3,8 +3,11 @@ databases), and the whole flow through signed requests: command or App Home butt
 
 from __future__ import annotations
 
+import re
 from dataclasses import fields
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
@@ -316,6 +319,14 @@ def test_an_admin_changes_settings_which_are_stored_recorded_and_summarised_by_d
     summary = _wait_for(lambda: _dms(app, ADMIN))[-1]
     assert "21 → 14" in summary and "Monday → Friday" in summary and "<#C0DIGEST>" in summary
     assert "Climate &amp; &lt;b&gt;us&lt;/b&gt;" in summary
+    # the digest moved: the DM says when it goes next, the coming Friday 09:00 in London, shown in the reader's zone
+    dm = [m for m in app.slack.messages() if m.get("requested_channel", m["channel"]) == ADMIN][-1]
+    footer = dm["blocks"][-1]["elements"][0]["text"]
+    epoch = int(re.search(r"<!date\^(\d+)\^", footer).group(1))  # type: ignore[union-attr]
+    when = datetime.fromtimestamp(epoch, UTC)
+    local = when.astimezone(ZoneInfo("Europe/London"))
+    assert footer.startswith("The next digest goes out") and (local.weekday(), local.hour) == (4, 9)
+    assert timedelta(0) <= when - datetime.now(UTC) <= timedelta(days=7)
 
     # the newly named admin may now open it; the same submission again changes nothing and says so
     assert open_settings(app, "U0BOSS")["callback_id"] == CALLBACK_ID

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from bot.escaping import escape
@@ -235,8 +236,9 @@ def _line(key: str, old: Any, new: Any) -> str:
     return f"• *{label}*: {_shown(key, old)} → {_shown(key, new)}"
 
 
-def summary_message(changes: Mapping[str, list[Any]]) -> dict[str, Any]:
-    """The admin's DM after saving: what changed, old → new; or that nothing did."""
+def summary_message(changes: Mapping[str, list[Any]], next_digest: datetime | None = None) -> dict[str, Any]:
+    """The admin's DM after saving: what changed, old → new; or that nothing did. With `next_digest` (the
+    digest's schedule changed), when it goes next, in the reader's own time zone."""
     if not changes:
         return {"text": "Nothing changed.", "blocks": [section("Programme settings saved. Nothing changed.")]}
     chunks = ["Programme settings saved. What changed:"]
@@ -246,4 +248,9 @@ def summary_message(changes: Mapping[str, list[Any]]) -> dict[str, Any]:
             chunks.append(line)
         else:
             chunks[-1] += "\n" + line
-    return {"text": "Programme settings saved", "blocks": [section(chunk) for chunk in chunks]}
+    blocks = [section(chunk) for chunk in chunks]
+    if next_digest is not None:
+        fallback = f"{next_digest:%a %d %b %H:%M} UTC"
+        when = f"<!date^{int(next_digest.timestamp())}^{{date_long_pretty}} at {{time}}|{fallback}>"
+        blocks.append(context(f"The next digest goes out {when}."))
+    return {"text": "Programme settings saved", "blocks": blocks}
