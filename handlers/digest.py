@@ -15,6 +15,7 @@ from bot.messages.blocks import actions, button, confirm_dialog, context
 from bot.outbox import OutboxSender
 from bot.services import Services
 from handlers.commands import register_subcommand
+from handlers.payload import team_of
 
 NOT_ADMIN = "Only programme admins can post the digest or export data."
 
@@ -61,7 +62,7 @@ def register(app: App, services: Services) -> None:
     @app.action("digest_post_now")
     def post_now(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
-        team_id = (body.get("team") or {}).get("id") or body["user"]["team_id"]
+        team_id = team_of(body)
         user_id = body["user"]["id"]
         if not services.admins.is_admin(team_id, user_id):
             client.chat_postMessage(channel=user_id, text=NOT_ADMIN)

@@ -11,10 +11,11 @@ from slack_sdk import WebClient
 from bot import follow_ups
 from bot.messages.follow_ups import follow_up_answered
 from bot.services import Services
+from handlers.payload import team_of
 
 
 def on_answer(body: dict[str, Any], client: WebClient, services: Services, value: str) -> None:
-    team_id = (body.get("team") or {}).get("id") or body["user"]["team_id"]
+    team_id = team_of(body)
     follow_up_id = int(json.loads(body["actions"][0]["value"])["follow_up"])
     action = follow_ups.answer(services.db, team_id, follow_up_id, body["user"]["id"], value)
     container = body.get("container") or {}
