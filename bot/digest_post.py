@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 
 from slack_sdk import WebClient
@@ -128,12 +129,19 @@ def post_weekly(
     return "; ".join(done) or ("none due" if on_schedule else "no programmes")
 
 
-def next_digest_at(db: Database, team_id: str, now: datetime) -> datetime:
-    """When the team's programme digest goes out next on the schedule (for the settings confirmation)."""
+@dataclass(frozen=True)
+class NextDigest:
+    at: datetime
+    channel: str | None  # the programme's own digest channel; None: DIGEST_CHANNEL, if the app has one
+
+
+def next_digest(db: Database, team_id: str, now: datetime) -> NextDigest:
+    """When and where the team's programme digest goes out next on the schedule."""
     with db.unit_of_work() as session:
         p = programme_queries.current_programme(session, team_id)
         posted = outbox_exists(session, team_id, f"{_weekly_key(p.id, week_label(now, p.timezone))}:public")
-        return next_slot(now, p.digest_weekday, p.digest_hour, p.timezone, p.created_at, posted)
+        at = next_slot(now, p.digest_weekday, p.digest_hour, p.timezone, p.created_at, posted)
+        return NextDigest(at, p.digest_channel)
 
 
 def preview(db: Database, client: WebClient, team_id: str, now: datetime) -> tuple[dict, str | None]:

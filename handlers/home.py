@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from slack_sdk import WebClient
 
-from bot import participants
+from bot import digest_post, participants
 from bot.messages.home import home_view
 from bot.services import Services
 
@@ -12,4 +14,8 @@ from bot.services import Services
 def publish_home(client: WebClient, services: Services, team_id: str, user_id: str) -> None:
     status = participants.status_of(services.db, team_id, user_id)
     is_admin = services.admins.is_admin(team_id, user_id)
-    client.views_publish(user_id=user_id, view=home_view(status, is_admin))
+    digest = None
+    if is_admin:
+        upcoming = digest_post.next_digest(services.db, team_id, datetime.now(UTC))
+        digest = (upcoming.at, upcoming.channel or services.settings.digest_channel)
+    client.views_publish(user_id=user_id, view=home_view(status, is_admin, digest))

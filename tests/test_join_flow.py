@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import time
 from typing import Any
 
 from sqlalchemy import func, select
 
 from storage.models import Participant, Person
+from storage.queries.programmes import current_programme
 from tests.harness import RunningApp
 
 
@@ -173,6 +175,15 @@ def test_app_home_for_an_admin_has_the_admin_section(running_app: RunningApp) ->
     call = _wait_for(lambda: running_app.slack.calls_to("views.publish"))[-1]
     assert "Programme admin" in str(call.params["view"])
     assert "Join the programme" in str(call.params["view"])
+    assert "No digest channel yet" in str(call.params["view"])
+
+    # with a channel, admins see when and where the next weekly digest goes
+    with running_app.db.unit_of_work() as session:
+        current_programme(session, running_app.driver.team_id).digest_channel = "C0DIGEST"
+    before = len(running_app.slack.calls_to("views.publish"))
+    running_app.driver.home_opened("U0ADMIN")
+    view = str(_wait_for(lambda: running_app.slack.calls_to("views.publish")[before:])[-1].params["view"])
+    assert re.search(r"Next digest: <!date\^\d+\^[^>]+> in <#C0DIGEST>", view)
 
 
 def test_people_are_scoped_by_team(running_app: RunningApp) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 
 from bot.escaping import escape
@@ -134,7 +135,13 @@ def _pair_buttons(pair: PairView, role: str | None) -> list[dict[str, Any]]:
     return buttons
 
 
-def _admin_blocks() -> list[Block]:
+def _digest_line(at: datetime, channel: str | None) -> Block:
+    if channel is None:
+        return context("No digest channel yet: choose one in Programme settings, and the weekly digest starts.")
+    return context(f"Next digest: {when_text(at)} in <#{channel}>. `{COMMAND} digest` previews it now.")
+
+
+def _admin_blocks(digest: tuple[datetime, str | None] | None) -> list[Block]:
     return [
         divider(),
         header("Programme admin"),
@@ -146,13 +153,18 @@ def _admin_blocks() -> list[Block]:
             button("Open a cohort", "admin_cohort_open"),
             button("Close the cohort", "admin_cohort_close"),
         ),
+        *([_digest_line(*digest)] if digest else []),
     ]
 
 
-def home_view(status: ParticipantStatus, is_admin: bool) -> dict[str, Any]:
+def home_view(
+    status: ParticipantStatus, is_admin: bool, digest: tuple[datetime, str | None] | None = None
+) -> dict[str, Any]:
+    """The App Home tab; admins also see the programme's tools and, with `digest` (when, which channel), when
+    the next weekly digest goes out."""
     blocks: list[Block] = [header(status.programme_name or "Reverse mentoring")]
     blocks += _participant_blocks(status)
     if is_admin:
-        blocks += _admin_blocks()
+        blocks += _admin_blocks(digest)
     blocks.append(context(f"Type `{COMMAND} help` anywhere to see every command."))
     return {"type": "home", "blocks": blocks}

@@ -9,6 +9,7 @@ from typing import Any
 
 from bot.escaping import escape
 from bot.messages.blocks import Block, context, header, input_block, modal, option, plain, section
+from bot.messages.checkins import when_text
 from bot.programme_settings import (
     DECIMALS,
     MAX_TOPICS,
@@ -250,7 +251,5 @@ def summary_message(changes: Mapping[str, list[Any]], next_digest: datetime | No
             chunks[-1] += "\n" + line
     blocks = [section(chunk) for chunk in chunks]
     if next_digest is not None:
-        fallback = f"{next_digest:%a %d %b %H:%M} UTC"
-        when = f"<!date^{int(next_digest.timestamp())}^{{date_long_pretty}} at {{time}}|{fallback}>"
-        blocks.append(context(f"The next digest goes out {when}."))
+        blocks.append(context(f"The next digest goes out {when_text(next_digest)}."))
     return {"text": "Programme settings saved", "blocks": blocks}
