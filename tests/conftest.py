@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import os
 import shutil
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import Connection, create_engine, make_url, text
 
 from storage.db import Database
 from storage.models import Base
@@ -47,6 +48,25 @@ def sqlite_db(sqlite_template: Path, tmp_path: Path) -> Iterator[Database]:
     database.dispose()
 
 
+def _run_schema() -> str:
+    """This test run's own PostgreSQL schema: two runs at once (two checkouts, CI beside a developer) never
+    see each other's tables."""
+    return f"test_run_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+
+
+def _drop_abandoned_schemas(connection: Connection) -> None:
+    """Schemas of runs whose process is gone (killed before it could clean up)."""
+    names = connection.scalars(text("SELECT nspname FROM pg_namespace WHERE nspname LIKE 'test_run_%'"))
+    for name in list(names):
+        pid = int(name.split("_")[2])
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            connection.execute(text(f'DROP SCHEMA "{name}" CASCADE'))
+        except PermissionError:  # alive, someone else's
+            pass
+
+
 @pytest.fixture(scope="session")
 def postgres_database() -> Iterator[Database]:
     problem = _postgres_problem()
@@ -54,13 +74,22 @@ def postgres_database() -> Iterator[Database]:
         if os.environ.get("REQUIRE_POSTGRES") == "1":
             pytest.fail(f"REQUIRE_POSTGRES=1 but PostgreSQL at {POSTGRES_URL} is unreachable: {problem}")
         pytest.skip(f"PostgreSQL not reachable ({problem}); set TEST_DATABASE_URL to run these")
-    database = Database(POSTGRES_URL)
-    with database.engine.begin() as connection:
-        connection.execute(text("DROP SCHEMA public CASCADE"))
-        connection.execute(text("CREATE SCHEMA public"))
-    database.upgrade()
-    yield database
-    database.dispose()
+    schema = _run_schema()
+    admin = create_engine(POSTGRES_URL)
+    with admin.begin() as connection:
+        _drop_abandoned_schemas(connection)
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    # in the URL, so that anything opening its own connection from `db.url` lands in the same schema
+    url = make_url(POSTGRES_URL).update_query_dict({"options": f"-csearch_path={schema}"})
+    database = Database(url.render_as_string(hide_password=False))
+    try:
+        database.upgrade()
+        yield database
+    finally:
+        database.dispose()
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
 
 
 @pytest.fixture
