@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from bot import cli
 from bot.messages.org_import import FILE_ACTION, FILE_BLOCK, problem_list
 from bot.org_import import (
+    LOOKUPS_BEFORE_DIRECTORY,
     FileDownloadError,
     ImportProblem,
     ImportSummary,
@@ -394,6 +395,35 @@ def test_a_rate_limited_email_lookup_waits_and_retries(db: Database, slack: Slac
     summary = import_org(db, TEAM_ID, (ORG / "org_chart.csv").read_text(encoding="utf-8-sig"), client)
     assert summary.created == 4
     assert [c.status for c in slack.calls_to("users.lookupByEmail")] == [429, 200]
+
+
+def test_a_long_file_of_emails_reads_the_directory_instead_of_one_lookup_each(
+    db: Database, slack: SlackStandIn
+) -> None:
+    staff = [StandInUser(f"U9{n:06d}", f"p{n}", f"Person {n}", email=f"Person.{n}@Example.com") for n in range(450)]
+    staff.append(StandInUser("U9GONE", "gone", "Gone", email="gone@example.com", deleted=True))
+    for user in staff:
+        slack.add_user(user)
+    rows = [
+        f",person.{n}@example.com,Dept {n % 5},{1 + n % 7},{'person.0@example.com' if n else ''}" for n in range(450)
+    ]
+    rows.append(",gone@example.com,Dept 1,3,person.0@example.com")
+    client = make_client("xoxb-test-token", slack.url)
+    slack.fail_next("users.list", error="ratelimited", retry_after=0)  # waited out, like every call
+
+    with pytest.raises(OrgImportError) as raised:
+        import_org(db, TEAM_ID, HEADER + "\n".join(rows) + "\n", client)
+    assert [str(p) for p in raised.value.problems] == [
+        "line 452: email gone@example.com does not belong to anyone in this Slack workspace"
+    ]
+    summary = import_org(db, TEAM_ID, HEADER + "\n".join(rows[:-1]) + "\n", client)
+    assert summary.created == 450
+    assert people(db)["U9000123"][2] == "U9000000"  # found whatever the case of the address
+    # per import: 50 single lookups, then the directory in pages of 200 (one 429 waited out on the first)
+    assert len(slack.calls_to("users.lookupByEmail")) == 2 * LOOKUPS_BEFORE_DIRECTORY
+    pages = slack.calls_to("users.list")
+    assert [c.status for c in pages[:2]] == [429, 200] and all(c.params["limit"] == "200" for c in pages)
+    assert len(pages) == 1 + 2 * -(-(len(ROSTER) + len(staff)) // 200)
 
 
 def test_five_thousand_people_import_in_a_few_seconds(sqlite_db: Database, client: WebClient) -> None:
