@@ -52,9 +52,9 @@ COHORT_AUDIENCES = ("everyone", "mentors", "mentees")
 WOULD_AGAIN = ("yes", "maybe", "no")
 FOLLOW_UP_DAYS = (30, 60, 90)
 FOLLOW_UP_ANSWERS = ("done", "in_progress", "dropped")
-# A senior's answer that records an action (not blank). The digest's query repeats these three terms, literals
-# inline, so that SQLite counts the partial index below without reading rows (tests/test_digest.py checks).
-ACTION_RECORDED = "action IS NOT NULL AND side = 'senior' AND trim(action) <> ''"
+# An answer that records an action (not blank; seniors give them). The digest's query repeats these terms, the
+# literal inline, so that SQLite counts the partial index below without reading rows (tests/test_digest.py).
+ACTION_RECORDED = "action IS NOT NULL AND trim(action) <> ''"
 
 
 def utcnow() -> datetime:
@@ -87,7 +87,7 @@ class UTCDateTime(TypeDecorator[datetime]):
 
         def process(value: datetime | None) -> str | None:
             utc = self.process_bind_param(value, dialect)
-            return None if utc is None else utc.replace(tzinfo=None).isoformat(" ", "microseconds")
+            return None if utc is None else utc.isoformat(" ", "microseconds")[:26]  # without the "+00:00"
 
         return process
 
@@ -345,11 +345,18 @@ class CheckIn(Base):
             postgresql_where=text("answered_at IS NULL"),
         ),
         # the digest: a week's answers, and every answer to date counted by kind without reading the rows
-        Index("ix_check_ins_team_answered", "team_id", "answered_at"),
+        Index(  # answers only: the nudge scan's unanswered check-ins keep to ix_check_ins_unanswered
+            "ix_check_ins_team_answered",
+            "team_id",
+            "answered_at",
+            sqlite_where=text("answered_at IS NOT NULL"),
+            postgresql_where=text("answered_at IS NOT NULL"),
+        ),
         Index("ix_check_ins_team_answer_kinds", "team_id", "side", "two_way", "rating", "answered_at"),
         Index(
             "ix_check_ins_team_actions",
             "team_id",
+            "side",
             "answered_at",
             sqlite_where=text(ACTION_RECORDED),
             postgresql_where=text(ACTION_RECORDED),

@@ -23,7 +23,8 @@ TWO_WAY_WORDS = {"yes": "it stayed two-way", "partly": "partly two-way", "no": "
 def when_text(moment: datetime) -> str:
     """Slack shows <!date> in each reader's own time zone."""
     unix = int(moment.timestamp())
-    return f"<!date^{unix}^{{date_short_pretty}} at {{time}}|{moment.strftime('%Y-%m-%d %H:%M UTC')}>"
+    fallback = moment.isoformat(" ", "minutes")[:16]  # YYYY-MM-DD HH:MM, as strftime would, several times faster
+    return f"<!date^{unix}^{{date_short_pretty}} at {{time}}|{fallback} UTC>"
 
 
 def _answer_buttons(check_in_id: int) -> Block:

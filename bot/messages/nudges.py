@@ -7,7 +7,6 @@ their Slack profile, passes `escape` first.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -19,7 +18,8 @@ from bot.nudges import HELD, JUNIOR_CANCELLED, RESCHEDULED, SENIOR_CANCELLED, Pa
 
 
 def _schedule_button(pair_id: int) -> Block:
-    return actions(button("Schedule a session", "session_schedule_open", json.dumps({"pair": pair_id})))
+    # json.dumps({"pair": pair_id}) spelled out: a catch-up nudge scan builds tens of thousands of these
+    return actions(button("Schedule a session", "session_schedule_open", f'{{"pair": {int(pair_id)}}}'))
 
 
 def _history_lines(recent: Sequence[PastSession], senior: str, junior: str) -> str:

@@ -307,13 +307,12 @@ def _two_way(answer: str) -> ColumnElement[bool]:
 
 
 def _action_recorded() -> ColumnElement[bool]:
-    """ACTION_RECORDED (storage.models), term by term and with its literals inline: SQLite then knows the
-    partial index ix_check_ins_team_actions already guarantees them and counts its entries without reading a
-    row (with bound values it still uses the index, but checks every row: ten times slower)."""
+    """A senior's answer recording an action: ACTION_RECORDED (storage.models) term by term, its literal inline,
+    and the side, which ix_check_ins_team_actions holds as a column. SQLite then knows that partial index
+    already guarantees the terms and counts its entries without reading a row (with the '' bound, it still
+    uses the index but checks every row: ten times slower)."""
     c = CheckIn
-    return and_(
-        c.action.is_not(None), c.side == literal_column("'senior'"), func.trim(c.action) != literal_column("''")
-    )
+    return and_(c.action.is_not(None), c.side == "senior", func.trim(c.action) != literal_column("''"))
 
 
 @dataclass(frozen=True)
