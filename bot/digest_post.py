@@ -132,16 +132,17 @@ def post_weekly(
 @dataclass(frozen=True)
 class NextDigest:
     at: datetime
-    channel: str | None  # the programme's own digest channel; None: DIGEST_CHANNEL, if the app has one
+    channel: str | None  # None: no channel chosen, so nothing will be posted
 
 
-def next_digest(db: Database, team_id: str, now: datetime) -> NextDigest:
-    """When and where the team's programme digest goes out next on the schedule."""
+def next_digest(db: Database, team_id: str, now: datetime, default_channel: str | None) -> NextDigest:
+    """When and where the team's programme digest goes out next on the schedule (`default_channel`:
+    DIGEST_CHANNEL, for a programme that names none, as `post_weekly` takes it)."""
     with db.unit_of_work() as session:
         p = programme_queries.current_programme(session, team_id)
         posted = outbox_exists(session, team_id, f"{_weekly_key(p.id, week_label(now, p.timezone))}:public")
         at = next_slot(now, p.digest_weekday, p.digest_hour, p.timezone, p.created_at, posted)
-        return NextDigest(at, p.digest_channel)
+        return NextDigest(at, p.digest_channel or default_channel)
 
 
 def preview(db: Database, client: WebClient, team_id: str, now: datetime) -> tuple[dict, str | None]:

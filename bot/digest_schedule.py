@@ -8,20 +8,14 @@ missed while the bot was down is caught up once, later that same week.
 from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-
-def _zone(name: str | None) -> ZoneInfo:
-    try:
-        return ZoneInfo(name or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
+from bot.nudges import zone_for  # the programme's zone, or UTC for an unknown name (a stale setting)
 
 
 def slot_in_week_of(now: datetime, weekday: int, hour: int, timezone: str | None) -> datetime:
     """The digest's moment (UTC) in the programme's week holding `now`: weeks run Monday to Sunday in the
     programme's time zone."""
-    zone = _zone(timezone)
+    zone = zone_for(timezone)
     local = now.astimezone(zone)
     day = local.date() - timedelta(days=local.weekday()) + timedelta(days=weekday)
     return datetime.combine(day, time(hour), tzinfo=zone).astimezone(UTC)
@@ -29,7 +23,7 @@ def slot_in_week_of(now: datetime, weekday: int, hour: int, timezone: str | None
 
 def week_label(now: datetime, timezone: str | None) -> str:
     """The programme's ISO week holding `now`, as 2026-W48: one digest per label."""
-    year, week, _ = now.astimezone(_zone(timezone)).isocalendar()
+    year, week, _ = now.astimezone(zone_for(timezone)).isocalendar()
     return f"{year}-W{week:02d}"
 
 

@@ -16,6 +16,6 @@ def publish_home(client: WebClient, services: Services, team_id: str, user_id: s
     is_admin = services.admins.is_admin(team_id, user_id)
     digest = None
     if is_admin:
-        upcoming = digest_post.next_digest(services.db, team_id, datetime.now(UTC))
-        digest = (upcoming.at, upcoming.channel or services.settings.digest_channel)
+        upcoming = digest_post.next_digest(services.db, team_id, datetime.now(UTC), services.settings.digest_channel)
+        digest = (upcoming.at, upcoming.channel)
     client.views_publish(user_id=user_id, view=home_view(status, is_admin, digest))

@@ -54,7 +54,10 @@ def on_settings_submission(ack: Ack, body: dict[str, Any], client: WebClient, se
     ack()
     log.info("programme settings of %s changed by %s: %s", team_id, user_id, sorted(result.changes))
     schedule_changed = bool(set(result.changes) & programme_settings.DIGEST_SCHEDULE)
-    next_digest = digest_post.next_digest(services.db, team_id, datetime.now(UTC)).at if schedule_changed else None
+    next_digest = None
+    if schedule_changed:
+        now = datetime.now(UTC)
+        next_digest = digest_post.next_digest(services.db, team_id, now, services.settings.digest_channel).at
     client.chat_postMessage(channel=user_id, **screens.summary_message(result.changes, next_digest))
 
 
