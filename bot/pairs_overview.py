@@ -6,16 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy.exc import IntegrityError
-
 from bot.messages.endings import pair_closed_message
 from bot.messages.pairs_overview import manual_nudge_message
 from storage.db import Database
 from storage.models import MentoringSession, NudgeLog, utcnow
 from storage.queries import pairs as pair_queries
 from storage.queries import pairs_overview as queries
-from storage.queries.outbox import enqueue
-from storage.queries.outbox import exists as outbox_exists
+from storage.queries.outbox import Call, enqueue, enqueue_many
 from storage.queries.programmes import current_programme
 
 PAGE_SIZE = 20
@@ -76,37 +73,41 @@ def history(db: Database, team_id: str, pair_id: int) -> tuple[str, str, list[Me
 
 
 def nudge_now(db: Database, team_id: str, pair_id: int, admin_user_id: str) -> str:
-    """A gentle nudge to both, from an admin, once a day at most; logged like the scheduler's nudges."""
+    """A gentle nudge to both, from an admin, once a day at most; logged like the scheduler's nudges.
+
+    The outbox's unique key decides what is new (ON CONFLICT DO NOTHING), so a double click racing the
+    first one queues and logs nothing: a look-before-insert let both clicks log the same message."""
     today = utcnow().date().isoformat()
-    try:
-        return _nudge_now(db, team_id, pair_id, admin_user_id, today)
-    except IntegrityError:  # a double click raced the first one, which queued the nudges
-        return "Already nudged today."
-
-
-def _nudge_now(db: Database, team_id: str, pair_id: int, admin_user_id: str, today: str) -> str:
     with db.unit_of_work() as session:
         pair = pair_queries.pair_with_people(session, team_id, pair_id)
         if pair is None or pair.status != "active":
             return "That pair is no longer active."
-        for member in (pair.mentor, pair.mentee):
-            user_id = member.person.slack_user_id
-            key = f"manual-nudge:{pair.id}:{user_id}:{today}"
-            if outbox_exists(session, team_id, key):
-                continue
-            row = enqueue(
-                session, team_id, key, "chat.postMessage", {"channel": user_id, **manual_nudge_message(pair.id)}
+        now = utcnow()
+        calls = {
+            f"manual-nudge:{pair.id}:{user_id}:{today}": user_id
+            for user_id in (pair.mentor.person.slack_user_id, pair.mentee.person.slack_user_id)
+        }
+        added = enqueue_many(
+            session,
+            team_id,
+            [
+                Call(key, "chat.postMessage", {"channel": user_id, **manual_nudge_message(pair.id)}, now)
+                for key, user_id in calls.items()
+            ],
+        )
+        if not added:
+            return "Already nudged today."
+        session.add_all(
+            NudgeLog(
+                team_id=team_id,
+                pair_id=pair.id,
+                recipient_user_id=calls[key],
+                kind="stale_pair",
+                subject_key=f"manual:{pair.id}:{today}:{admin_user_id}"[:120],
+                outbox_id=outbox_id,
             )
-            session.add(
-                NudgeLog(
-                    team_id=team_id,
-                    pair_id=pair.id,
-                    recipient_user_id=user_id,
-                    kind="stale_pair",
-                    subject_key=f"manual:{pair.id}:{today}:{admin_user_id}"[:120],
-                    outbox_id=row.id,
-                )
-            )
+            for key, outbox_id in added.items()
+        )
         return f"Nudged <@{pair.mentor.person.slack_user_id}> and <@{pair.mentee.person.slack_user_id}>."
 
 

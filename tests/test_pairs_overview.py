@@ -4,12 +4,16 @@ admin-only actions."""
 from __future__ import annotations
 
 import json
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from storage.models import NudgeLog, Pair
+from bot.pairs_overview import nudge_now
+from storage.db import Database
+from storage.models import NudgeLog, OutboxMessage, Pair
 from tests.factories import add_session, make_pair
 from tests.harness import ADMIN, RunningApp
 from tests.test_join_flow import _wait_for
@@ -91,6 +95,26 @@ def test_nudge_now_reaches_both_once_however_often_it_is_clicked(running_app: Ru
     assert sorted(m.get("requested_channel") or m["channel"] for m in nudges) == ["U0M1", "U0S1"]
     with running_app.db.unit_of_work() as session:
         assert len(session.scalars(select(NudgeLog)).all()) == 2
+
+
+def test_clicks_racing_each_other_queue_and_log_each_nudge_once(db: Database) -> None:
+    """The race CI once hit: a click saw no queued nudge, another click committed, and the first then logged
+    the other's message as its own. Eight clicks at once, on SQLite and PostgreSQL."""
+    pair_id = make_pair(db, TEAM, "U0M1", "U0S1")
+    start = threading.Barrier(8)
+
+    def click() -> str:
+        start.wait()
+        return nudge_now(db, TEAM, pair_id, ADMIN)
+
+    with ThreadPoolExecutor(8) as pool:
+        replies = list(pool.map(lambda _: click(), range(8)))
+    assert replies.count("Already nudged today.") == 7, replies
+    with db.unit_of_work() as session:
+        logs = session.scalars(select(NudgeLog)).all()
+        assert sorted(log.recipient_user_id for log in logs) == ["U0M1", "U0S1"]
+        assert len({log.outbox_id for log in logs}) == 2
+        assert session.scalar(select(func.count()).select_from(OutboxMessage)) == 2
 
 
 def test_history_shows_outcomes_by_side_but_no_check_in_answers(running_app: RunningApp) -> None:
