@@ -23,8 +23,9 @@ from bot.messages.digest import admin_digest, public_digest
 from bot.programme_outcomes import blocks as outcome_blocks
 from bot.programme_outcomes import outcomes
 from storage.db import Database
+from storage.models import utcnow
 from storage.queries import programmes as programme_queries
-from storage.queries.outbox import enqueue
+from storage.queries.outbox import Call, enqueue_many
 from storage.queries.outbox import exists as outbox_exists
 
 log = logging.getLogger(__name__)
@@ -82,10 +83,11 @@ def _queue(
     programme_id = digest.figures.programme_id
     public = with_outcomes(db, programme_id, public_digest(digest.figures, chart))
     private = with_outcomes(db, programme_id, admin_digest(digest.figures, digest.at_risk, chart))
+    now = utcnow()
+    calls = [Call(f"{key}:public", "chat.postMessage", {"channel": channel, **public}, now)]
+    calls += [Call(f"{key}:admin:{a}", "chat.postMessage", {"channel": a, **private}, now) for a in sorted(set(admins))]
     with db.unit_of_work() as session:
-        enqueue(session, team_id, f"{key}:public", "chat.postMessage", {"channel": channel, **public})
-        for admin in sorted(set(admins)):
-            enqueue(session, team_id, f"{key}:admin:{admin}", "chat.postMessage", {"channel": admin, **private})
+        enqueue_many(session, team_id, calls)  # a racing run's rows stand; nothing is queued twice
 
 
 def _weekly_key(programme_id: int, week: str) -> str:
@@ -164,9 +166,9 @@ def post_now(db: Database, client: WebClient, team_id: str, now: datetime, chann
             return False
     digest = build(db, client, programme_id, now)
     public = with_outcomes(db, programme_id, public_digest(digest.figures, upload_chart(client, digest, now)))
+    call = Call(f"digest-now:{preview_key}", "chat.postMessage", {"channel": channel, **public}, utcnow())
     with db.unit_of_work() as session:
-        enqueue(session, team_id, f"digest-now:{preview_key}", "chat.postMessage", {"channel": channel, **public})
-    return True
+        return bool(enqueue_many(session, team_id, [call]))  # False: a racing double click queued it first
 
 
 def export_for(db: Database, team_id: str, now: datetime) -> str:

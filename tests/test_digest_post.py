@@ -6,15 +6,18 @@ from __future__ import annotations
 import csv
 import io
 import json
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from slack_sdk import WebClient
 from sqlalchemy import select
 
-from bot import cli
-from storage.models import NudgeLog, Person
+from bot import cli, digest_post
+from storage.models import NudgeLog, OutboxMessage, Person
 from storage.queries.programmes import current_programme
 from tests.factories import add_session, make_pair
 from tests.harness import ADMIN, RunningApp
@@ -103,6 +106,26 @@ def test_digest_command_previews_privately_then_posts_once(running_app: RunningA
         )
     )
     assert len(_in_channel(running_app)) == 1
+
+
+def test_post_now_clicked_at_once_from_several_places_queues_one_public_digest(running_app: RunningApp) -> None:
+    """Clicks racing each other all pass the 'already posted?' look; the outbox's unique key lets one through.
+    Before, every click said it had posted, and one whose insert met the winner's uncommitted row failed with
+    an IntegrityError, leaving its admin without an answer (a CI failure)."""
+    _cohort(running_app)
+    client = WebClient(token="xoxb-test-token", base_url=running_app.slack.url)
+    start = threading.Barrier(4)
+
+    def click(_: int) -> bool:
+        start.wait()
+        return digest_post.post_now(running_app.db, client, TEAM, MONDAY, CHANNEL, "preview-1")
+
+    with ThreadPoolExecutor(4) as pool:
+        posted = list(pool.map(click, range(4)))
+    assert posted.count(True) == 1
+    with running_app.db.unit_of_work() as session:
+        keys = session.scalars(select(OutboxMessage.dedupe_key).where(OutboxMessage.dedupe_key.like("digest-now:%")))
+        assert list(keys) == ["digest-now:preview-1"]
 
 
 def test_export_arrives_in_the_admins_dm_without_ids_or_text(running_app: RunningApp, tmp_path: Path) -> None:
