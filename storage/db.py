@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import orjson
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
@@ -16,9 +16,11 @@ from sqlalchemy.orm import Session, sessionmaker
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-# JSON columns (outbox payloads above all) in compact form, without the reference-cycle check plain
-# json.dumps makes: the values are plain dicts built here, and bulk writes serialise tens of thousands.
-_json = json.JSONEncoder(separators=(",", ":"), check_circular=False, ensure_ascii=False).encode
+def _json(value: Any) -> str:
+    """JSON columns (outbox payloads above all) in compact form. orjson: a catch-up nudge scan serialises
+    23,000 Block Kit messages, a third of a second with the standard library and under a tenth with it.
+    Integer dict keys become strings, as json.dumps makes them."""
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:

@@ -8,6 +8,7 @@ mentor slot), enums and ratings checked.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any, ClassVar
 
 from sqlalchemy import (
@@ -85,9 +86,13 @@ class UTCDateTime(TypeDecorator[datetime]):
         if dialect.name != "sqlite":
             return super().bind_processor(dialect)
 
-        def process(value: datetime | None) -> str | None:
+        @lru_cache(maxsize=256)  # a bulk write repeats its times: one created_at, each due time twice
+        def text(value: datetime) -> str:
             utc = self.process_bind_param(value, dialect)
-            return None if utc is None else utc.isoformat(" ", "microseconds")[:26]  # without the "+00:00"
+            return utc.isoformat(" ", "microseconds")[:26]  # without the "+00:00"
+
+        def process(value: datetime | None) -> str | None:
+            return None if value is None else text(value)
 
         return process
 
