@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.escaping import escape
 from bot.messages.cohorts import carry_over_message, survey_invite_message
 from bot.messages.endings import cohort_closed_message
 from storage.db import Database
@@ -80,7 +81,7 @@ def open_cohort(
                     "chat.postMessage",
                     {"channel": participant.person.slack_user_id, **carry_over_message(cohort.id, cohort.name)},
                 )
-        return CohortResult(True, f"Opened '{cohort.name}'.", cohort.id)
+        return CohortResult(True, f"Opened '{escape(cohort.name)}'.", cohort.id)
 
 
 def _may_join(cohort: Cohort, role: str) -> bool:
@@ -130,7 +131,7 @@ def close_cohort(db: Database, team_id: str, admin_user_id: str) -> CohortResult
                 {"channel": participant.person.slack_user_id, **message},
             )
             surveyed += 1
-        return CohortResult(True, f"Closed '{cohort.name}'; {surveyed} people were sent the survey.", cohort.id)
+        return CohortResult(True, f"Closed '{escape(cohort.name)}'; {surveyed} people were sent the survey.", cohort.id)
 
 
 def carry_over(db: Database, team_id: str, user_id: str, cohort_id: int) -> str:
@@ -143,13 +144,13 @@ def carry_over(db: Database, team_id: str, user_id: str, cohort_id: int) -> str:
         if cohort is None or cohort.id != cohort_id:
             return "That cohort isn't open any more."
         if not _may_join(cohort, participant.role):
-            return f"'{cohort.name}' is open to {cohort.audience} only."
+            return f"'{escape(cohort.name)}' is open to {cohort.audience} only."
         if participant.cohort_id == cohort.id:
-            return f"You're already in '{cohort.name}'."
+            return f"You're already in '{escape(cohort.name)}'."
         participant.cohort_id = cohort.id
         participant.status = "active"
         participant.left_at = None
-        return f"You're in '{cohort.name}'. You'll hear from me when you're matched."
+        return f"You're in '{escape(cohort.name)}'. You'll hear from me when you're matched."
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot import cohorts
+from bot.escaping import escape
 from bot.messages.blocks import actions, button, confirm_dialog, section
 from bot.messages.cohorts import OPEN_COHORT_CALLBACK, SURVEY_CALLBACK, open_cohort_modal, survey_modal
 from bot.outbox import OutboxSender
@@ -48,7 +49,7 @@ def _command(ack: Ack, command: dict[str, Any], client: WebClient, services: Ser
         ack(**close_prompt())
     else:
         current = cohorts.open_cohort_name(services.db, command["team_id"])
-        status = f"'{current}' is open." if current else "No cohort is open."
+        status = f"'{escape(current)}' is open." if current else "No cohort is open."
         ack(
             response_type="ephemeral",
             text=f"{status} Use `/reverse-mentor cohort open` or `/reverse-mentor cohort close`.",

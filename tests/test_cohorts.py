@@ -75,6 +75,16 @@ def test_an_admin_opens_a_cohort_that_adopts_everyone_already_in(running_app: Ru
     assert "still open" in again.json()["errors"]["name"]
 
 
+def test_a_cohort_name_cannot_ping_the_channel_or_spoof_a_link(running_app: RunningApp) -> None:
+    name = "<!channel> <https://evil.example|Survey>"
+    assert _open_cohort(running_app, name).body == ""
+    opened = _wait_for(lambda: [m for m in running_app.slack.messages(ADMIN) if "Opened" in m.get("text", "")])[0]
+    assert "<!channel>" not in opened["text"] and "<https://" not in opened["text"]
+    assert "&lt;!channel&gt;" in opened["text"]
+    status = running_app.driver.command(ADMIN, "cohort").json()["text"]
+    assert "<!channel>" not in status and "&lt;!channel&gt;" in status
+
+
 def test_bad_cohort_dates_and_a_forged_submission_are_refused(running_app: RunningApp) -> None:
     before = len(running_app.slack.calls_to("views.open"))
     running_app.driver.command(ADMIN, "cohort open")
