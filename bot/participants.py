@@ -339,13 +339,16 @@ def _pair_view(session: Session, pair: Pair, participant_id: int) -> PairView:
 
 
 def set_status(db: Database, team_id: str, user_id: str, status: str) -> str | None:
-    """Pause, resume or leave. Returns the previous status, or None when the person never joined."""
+    """Pause, resume or leave. Returns the previous status, or None when the person never joined. Someone
+    who left stays left: coming back is a fresh `join` (it puts them in the open cohort)."""
     with db.unit_of_work() as session:
         programme = current_programme(session, team_id)
         participant = participant_queries.participant_by_slack_id(session, programme.id, user_id)
         if participant is None:
             return None
         previous = participant.status
+        if previous == "left":
+            return previous
         participant.status = status
         participant.left_at = utcnow() if status == "left" else None
         if status == "left" and previous != "left":

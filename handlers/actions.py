@@ -23,7 +23,10 @@ def on_leave_confirm(ack: Ack, body: dict[str, Any], respond: Respond, client: W
     erase = body["actions"][0].get("value") == "erase"
     if erase:
         erased = participants.erase(services.db, team_id, user_id)
-        text = f"You've left the programme and {erased or 0} check-in answers were erased. Thank you for taking part."
+        text = (
+            f"You've left the programme and {erased or 0} of your check-in and survey answers were erased. "
+            "Thank you for taking part."
+        )
     else:
         participants.set_status(services.db, team_id, user_id, "left")
         text = "You've left the programme. Thank you for taking part; `/reverse-mentor join` to come back."

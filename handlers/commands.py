@@ -45,7 +45,7 @@ def _set_status(new_status: str, done: str, already: str) -> Subcommand:
         previous = participants.set_status(services.db, command["team_id"], command["user_id"], new_status)
         if previous is None:
             _say(ack, "You haven't joined yet: `/reverse-mentor join` to take part.")
-        elif previous == "left" and new_status != "active":
+        elif previous == "left":
             _say(ack, "You've left the programme. `/reverse-mentor join` to come back.")
         else:
             _say(ack, already if previous == new_status else done)

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from sqlalchemy import select
 
-from storage.models import Participant
+from bot import participants
+from storage.models import Cohort, Participant, SurveyResponse
+from storage.queries.programmes import current_programme
 from tests.harness import RunningApp
 from tests.test_join_flow import _wait_for, join
+
+TEAM = "T0TEAM"
 
 
 def test_unknown_subcommand_answers_with_help_privately(running_app: RunningApp) -> None:
@@ -62,3 +68,39 @@ def test_leave_asks_to_confirm_then_erases_answers_on_request(running_app: Runni
         assert session.scalars(select(Participant.status)).one() == "left"
     replies = _wait_for(lambda: running_app.slack.response_url_posts)
     assert "erased" in replies[-1]["body"]["text"] if "body" in replies[-1] else "erased" in str(replies[-1])
+
+
+def test_someone_who_left_is_not_revived_by_pause_or_resume_and_home_offers_only_joining(
+    running_app: RunningApp,
+) -> None:
+    join(running_app, "U0JUNIOR")
+    running_app.driver.click("U0JUNIOR", "leave_confirm", "keep", block_id="leave")
+    _wait_for(lambda: participants.status_of(running_app.db, TEAM, "U0JUNIOR").status == "left")
+    for sub in ("pause", "resume"):
+        assert "join` to come back" in running_app.driver.command("U0JUNIOR", sub).json()["text"]
+    published = len(running_app.slack.calls_to("views.publish"))
+    running_app.driver.click("U0JUNIOR", "home_pause", "", container_type="view")
+    home = _wait_for(lambda: running_app.slack.calls_to("views.publish")[published:])[-1].params["view"]
+    with running_app.db.unit_of_work() as session:
+        assert session.scalars(select(Participant.status)).one() == "left"
+    buttons = {e["action_id"] for b in home["blocks"] for e in b.get("elements", []) if "action_id" in e}
+    assert "home_join" in buttons and not buttons & {"home_pause", "home_leave", "home_schedule", "home_log"}
+
+
+def test_erasing_also_removes_the_closing_survey_answers(running_app: RunningApp) -> None:
+    join(running_app, "U0JUNIOR")
+    with running_app.db.unit_of_work() as session:
+        participant = session.scalars(select(Participant)).one()
+        programme = current_programme(session, TEAM)
+        cohort = Cohort(
+            team_id=TEAM, programme_id=programme.id, name="Spring", audience="everyone", status="closed",
+            starts_at=datetime(2026, 1, 5, tzinfo=UTC), ends_at=datetime(2026, 6, 30, tzinfo=UTC), opened_by="U0ADMIN",
+        )  # fmt: skip
+        session.add(cohort)
+        session.flush()
+        session.add(
+            SurveyResponse(team_id=TEAM, cohort_id=cohort.id, participant_id=participant.id, what_changed="My boss")
+        )
+    assert participants.erase(running_app.db, TEAM, "U0JUNIOR") == 1
+    with running_app.db.unit_of_work() as session:
+        assert session.scalars(select(SurveyResponse)).all() == []

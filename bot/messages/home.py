@@ -26,6 +26,12 @@ def _participant_blocks(status: ParticipantStatus) -> list[Block]:
             ),
             actions(button("Join the programme", "home_join", style="primary")),
         ]
+    if status.status == "left":
+        return [
+            section("You've left the programme. Thank you for taking part; you're welcome back any time."),
+            actions(button("Join again", "home_join", style="primary")),
+            *_history_blocks(status.history),
+        ]
     role = "Mentor" if status.role == "mentor" else "Mentee"
     topics = status.topics_offered if status.role == "mentor" else status.topics_wanted
     partner = f"<@{status.partner_user_id}>" if status.partner_user_id else "_not matched yet_"

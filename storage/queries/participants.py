@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from storage.models import CheckIn, Participant, Person
+from storage.models import CheckIn, Participant, Person, SurveyResponse
 
 
 def participant_for(session: Session, programme_id: int, person_id: int) -> Participant | None:
@@ -32,6 +32,9 @@ def participants(session: Session, programme_id: int, status: str | None = None)
 
 
 def erase_answers(session: Session, participant_id: int) -> int:
-    """Delete every check-in answer the participant gave; returns how many."""
-    result = session.execute(delete(CheckIn).where(CheckIn.participant_id == participant_id))
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    """Delete every check-in answer and closing-survey response the participant gave; returns how many."""
+    erased = 0
+    for table in (CheckIn, SurveyResponse):
+        result = session.execute(delete(table).where(table.participant_id == participant_id))
+        erased += int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return erased
