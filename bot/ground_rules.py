@@ -21,6 +21,9 @@ CONFIDENTIALITY = (
 )
 
 
+CLOSED = "This pair has closed, so its ground rules can no longer change."
+
+
 def _meeting_place(mentor: Participant, mentee: Participant) -> str:
     formats = {mentor.format, mentee.format} - {"either"}
     if formats == {"video"}:
@@ -75,13 +78,22 @@ def validate(values: dict[str, str]) -> dict[str, str]:
     return errors
 
 
-def edit(db: Database, team_id: str, pair_id: int, user_id: str, values: dict[str, str]) -> Outcome:
+def edit(
+    db: Database, team_id: str, pair_id: int, user_id: str, values: dict[str, str], version: int | None = None
+) -> Outcome:
+    """Save an edit made to `version` of the rules (None: whatever is current). The rules row is locked, so
+    of two edits at once the second sees the first, and an edit of an older version is refused rather than
+    silently undoing the partner's."""
     with db.unit_of_work() as session:
         pair = pair_queries.pair_with_people(session, team_id, pair_id)
         if pair is None or _side(pair, user_id) is None:
             return Outcome(False, "Only the two people in this pair can edit its ground rules.")
-        rules = pair_queries.ground_rules_for(session, pair.id)
+        if pair.status != "active":
+            return Outcome(False, CLOSED)
+        rules = pair_queries.ground_rules_for(session, pair.id, for_update=True)
         assert rules is not None
+        if version is not None and version != rules.version:
+            return Outcome(False, "Your partner changed the ground rules while you were editing: reopen them first.")
         changed = False
         for name in FIELDS:
             new = values.get(name, "").strip()
@@ -102,7 +114,10 @@ def agree(db: Database, team_id: str, pair_id: int, user_id: str, version: int) 
         side = _side(pair, user_id) if pair else None
         if pair is None or side is None:
             return Outcome(False, "Only the two people in this pair can agree its ground rules.")
-        rules = pair_queries.ground_rules_for(session, pair.id)
+        if pair.status != "active":
+            return Outcome(False, CLOSED)
+        # Locked: when both click Agree at once, the second sees the first's agreement and completes it.
+        rules = pair_queries.ground_rules_for(session, pair.id, for_update=True)
         assert rules is not None
         if version != rules.version:
             return Outcome(False, "The ground rules changed since that message: review the latest version first.")

@@ -57,8 +57,10 @@ def outside_hours(pair: Pair, when: datetime) -> str | None:
     return None
 
 
-def _member_pair(session: Session, team_id: str, pair_id: int, user_id: str) -> Pair | None:
-    pair = pair_queries.pair_with_people(session, team_id, pair_id)
+def _member_pair(session: Session, team_id: str, pair_id: int, user_id: str, lock: bool = False) -> Pair | None:
+    """The pair if `user_id` is in it; `lock`: the pair row locked, so two submissions of the same time
+    (a double click, both partners at once) are decided one after the other and store one session."""
+    pair = pair_queries.pair_with_people(session, team_id, pair_id, for_update=lock)
     if pair is None or user_id not in (pair.mentor.person.slack_user_id, pair.mentee.person.slack_user_id):
         return None
     return pair
@@ -79,7 +81,7 @@ def schedule(
     if when <= (now or datetime.now(UTC)):
         return Scheduled(False, "That time has passed: pick a time in the future.")
     with db.unit_of_work() as session:
-        pair = _member_pair(session, team_id, pair_id, user_id)
+        pair = _member_pair(session, team_id, pair_id, user_id, lock=True)
         if pair is None:
             return Scheduled(False, "Only the two people in this pair can schedule its sessions.")
         if pair.status != "active":
@@ -113,7 +115,7 @@ def log_past(
     if when < now - LOG_WINDOW:
         return Scheduled(False, "Log sessions from the last 60 days.")
     with db.unit_of_work() as session:
-        pair = _member_pair(session, team_id, pair_id, user_id)
+        pair = _member_pair(session, team_id, pair_id, user_id, lock=True)
         if pair is None:
             return Scheduled(False, "Only the two people in this pair can log its sessions.")
         existing = session.scalars(

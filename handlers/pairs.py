@@ -59,7 +59,8 @@ def on_edit_submit(ack: Ack, body: dict[str, Any], client: WebClient, services: 
         ack(response_action="errors", errors=errors)
         return
     meta = json.loads(body["view"].get("private_metadata") or "{}")
-    outcome = ground_rules.edit(services.db, team_of(body), int(meta["pair"]), body["user"]["id"], values)
+    version = int(meta["v"]) if "v" in meta else None
+    outcome = ground_rules.edit(services.db, team_of(body), int(meta["pair"]), body["user"]["id"], values, version)
     if not outcome.ok:
         ack(response_action="errors", errors={"topics": outcome.message})
         return

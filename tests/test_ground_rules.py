@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from bot.ground_rules import FIELD_LIMIT, validate
+from sqlalchemy import select
+
+from bot.ground_rules import CLOSED, FIELD_LIMIT, agree, edit, validate
+from storage.db import Database
+from storage.models import GroundRules, Pair
+from tests.factories import make_pair
 
 FILLED = {
     "topics": "AI tools",
@@ -21,3 +26,31 @@ def test_empty_required_fields_and_over_long_text_are_inline_errors() -> None:
     errors = validate({**FILLED, "topics": "  ", "meeting_place": "x" * (FIELD_LIMIT + 1)})
     assert set(errors) == {"topics", "meeting_place"}
     assert str(FIELD_LIMIT) in errors["meeting_place"]
+
+
+def _pair_with_rules(db: Database) -> int:
+    pair_id = make_pair(db, "T0TEAM", "U0M1", "U0S1")
+    with db.unit_of_work() as session:
+        session.add(GroundRules(team_id="T0TEAM", pair_id=pair_id, topics="Culture", meeting_place="Cafe"))
+    return pair_id
+
+
+def _values(topics: str) -> dict[str, str]:
+    return {"topics": topics, "off_limits": "", "meeting_place": "Cafe", "frequency": "3w", "confidentiality": "Ok"}
+
+
+def test_an_edit_of_an_older_version_is_refused_instead_of_undoing_the_partners(sqlite_db: Database) -> None:
+    pair_id = _pair_with_rules(sqlite_db)
+    assert edit(sqlite_db, "T0TEAM", pair_id, "U0M1", _values("Data"), version=1).message == "Saved."
+    stale = edit(sqlite_db, "T0TEAM", pair_id, "U0S1", _values("Strategy"), version=1)
+    assert not stale.ok and "reopen" in stale.message
+    with sqlite_db.unit_of_work() as session:
+        assert session.scalars(select(GroundRules.topics)).one() == "Data"
+
+
+def test_a_closed_pairs_rules_can_no_longer_be_edited_or_agreed(sqlite_db: Database) -> None:
+    pair_id = _pair_with_rules(sqlite_db)
+    with sqlite_db.unit_of_work() as session:
+        session.get(Pair, pair_id).status = "ended"
+    assert edit(sqlite_db, "T0TEAM", pair_id, "U0M1", _values("Data")).message == CLOSED
+    assert agree(sqlite_db, "T0TEAM", pair_id, "U0M1", 1).message == CLOSED

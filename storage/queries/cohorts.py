@@ -8,12 +8,13 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, joinedload
 
 from storage.models import Cohort, Pair, Participant, Person, SurveyResponse
+from storage.queries import locks
 
 
 def open_cohort(session: Session, programme_id: int, for_update: bool = False) -> Cohort | None:
     query = select(Cohort).where(Cohort.programme_id == programme_id, Cohort.status == "open")
     if for_update:
-        query = query.with_for_update()
+        query = locks.for_update(session, query)
     return session.scalars(query).first()
 
 

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased, joinedload
 
 from storage.models import MatchRun, Pair, Participant, Person
+from storage.queries import locks
 
 
 def pool(session: Session, programme_id: int, cohort_id: int | None = None) -> Sequence[Participant]:
@@ -69,7 +70,7 @@ def used_mentor_slots(session: Session, programme_id: int) -> dict[int, set[int]
 def match_run(session: Session, team_id: str, run_id: int, for_update: bool = False) -> MatchRun | None:
     query = select(MatchRun).where(MatchRun.id == run_id, MatchRun.team_id == team_id)
     if for_update:
-        query = query.with_for_update()
+        query = locks.for_update(session, query)
     return session.scalars(query).first()
 
 

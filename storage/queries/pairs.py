@@ -8,6 +8,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, aliased, joinedload
 
 from storage.models import GroundRules, MentoringSession, Pair, Participant, Person
+from storage.queries import locks
 
 
 def active_partner_user_ids(session: Session, participant_id: int) -> list[str]:
@@ -30,19 +31,26 @@ def active_partner_user_ids(session: Session, participant_id: int) -> list[str]:
     return [r[0] for r in rows]
 
 
-def pair_with_people(session: Session, team_id: str, pair_id: int) -> Pair | None:
-    return session.scalars(
+def pair_with_people(session: Session, team_id: str, pair_id: int, for_update: bool = False) -> Pair | None:
+    """The pair with both members; `for_update`: the pair row locked (see `locks.for_update`)."""
+    query = (
         select(Pair)
         .options(
             joinedload(Pair.mentor).joinedload(Participant.person),
             joinedload(Pair.mentee).joinedload(Participant.person),
         )
         .where(Pair.id == pair_id, Pair.team_id == team_id)
-    ).first()
+    )
+    if for_update:
+        query = locks.for_update(session, query, of=Pair)
+    return session.scalars(query).first()
 
 
-def ground_rules_for(session: Session, pair_id: int) -> GroundRules | None:
-    return session.scalars(select(GroundRules).where(GroundRules.pair_id == pair_id)).first()
+def ground_rules_for(session: Session, pair_id: int, for_update: bool = False) -> GroundRules | None:
+    query = select(GroundRules).where(GroundRules.pair_id == pair_id)
+    if for_update:
+        query = locks.for_update(session, query)
+    return session.scalars(query).first()
 
 
 def active_pairs_of(session: Session, participant_id: int) -> list[Pair]:

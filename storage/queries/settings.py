@@ -9,16 +9,17 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from storage.models import Programme, SettingsChange
+from storage.queries import locks
 from storage.queries.programmes import current_programme
 
 
 def programme_for_update(session: Session, team_id: str) -> Programme:
-    """The team's current programme, row-locked until the transaction ends (PostgreSQL; SQLite locks on write).
+    """The team's current programme, locked until the transaction ends and read after the lock.
 
     Two admins saving at once are serialised, so each change record's `old` values are what the other left.
     """
     programme = current_programme(session, team_id)
-    return session.scalars(select(Programme).where(Programme.id == programme.id).with_for_update()).one()
+    return session.scalars(locks.for_update(session, select(Programme).where(Programme.id == programme.id))).one()
 
 
 def name_taken(session: Session, team_id: str, name: str, other_than: int) -> bool:

@@ -1,0 +1,27 @@
+"""Row locks that also hold on SQLite, which ignores FOR UPDATE."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from sqlalchemy import Select, false, update
+from sqlalchemy.orm import Session
+
+from storage.models import Workspace
+
+S = TypeVar("S", bound=Select[Any])
+
+
+def for_update(session: Session, query: S, of: Any = None) -> S:
+    """`query` with its rows (of `of`, when it joins others) locked until the transaction ends, and re-read
+    even if the session already holds them, so a decision is made on what a racing transaction committed.
+
+    PostgreSQL: SELECT ... FOR UPDATE. SQLite has one write lock for the whole database and ignores FOR
+    UPDATE, so the lock is taken now by a write that changes nothing: a racing transaction waits here, then
+    reads what this one wrote (as the nudge scan's `begin_scan` does)."""
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(
+            update(Workspace).where(false()).values(team_id=Workspace.team_id),
+            execution_options={"synchronize_session": False},
+        )
+    return query.with_for_update(of=of).execution_options(populate_existing=True)
