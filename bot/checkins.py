@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from bot.messages.checkins import checkin_message
 from bot.quiet_hours import deliver_at
 from storage.db import Database
-from storage.models import CheckIn, MentoringSession, Programme, utcnow
+from storage.models import CheckIn, MentoringSession, Participant, Programme, utcnow
 from storage.queries import checkins as queries
 from storage.queries.outbox import enqueue
 
@@ -60,19 +60,41 @@ class DispatchReport:
 
 
 def dispatch(db: Database, now: datetime | None = None, quiet_hours: bool = True) -> DispatchReport:
-    """Ask both parties of every past, unasked session: one check-in row and one DM each, ever. The scheduled
-    job respects each person's quiet hours; someone logging a session right now is asked at once."""
+    """Ask both parties of every past, unasked session: one check-in row and one DM each, ever, each DM
+    outside its reader's quiet hours."""
     now = now or utcnow()
     sessions = created = 0
     with db.unit_of_work() as session:
         for meeting in queries.sessions_due_for_checkin(session, now):
-            created += _ask_both(session, meeting, now if quiet_hours else None)
-            meeting.checkins_sent_at = now
-            sessions += 1
+            if queries.claim_for_checkin(session, meeting.id, now):  # not taken by a session being logged
+                created += _ask_both(session, meeting, now if quiet_hours else None)
+                sessions += 1
     return DispatchReport(sessions, created)
 
 
-def _ask_both(session: Session, meeting: MentoringSession, quiet_from: datetime | None) -> int:
+def dispatch_logged(db: Database, session_id: int, logged_by: str, now: datetime | None = None) -> int:
+    """Check-ins for one session just logged: the person logging it is asked at once, their partner outside
+    their quiet hours. Returns the check-ins created (0 if the scheduled job asked first)."""
+    now = now or utcnow()
+    with db.unit_of_work() as session:
+        meeting = session.get(MentoringSession, session_id)
+        if meeting is None or not queries.claim_for_checkin(session, session_id, now):
+            return 0
+        return _ask_both(session, meeting, now, asked_now=logged_by)
+
+
+def _not_before(
+    participant: Participant, quiet_from: datetime | None, programme: Programme, asked_now: str | None
+) -> datetime | None:
+    """When a check-in DM may go: None (now) without quiet hours; at once for whoever asked for it."""
+    if quiet_from is None or participant.person.slack_user_id == asked_now:
+        return quiet_from
+    return deliver_at(participant.person, quiet_from, programme)
+
+
+def _ask_both(
+    session: Session, meeting: MentoringSession, quiet_from: datetime | None, asked_now: str | None = None
+) -> int:
     pair = queries.pair_of(session, meeting.pair_id)
     programme = session.get(Programme, pair.programme_id)
     created = 0
@@ -94,7 +116,7 @@ def _ask_both(session: Session, meeting: MentoringSession, quiet_from: datetime 
             "chat.postMessage",
             {"channel": user_id, **message},
             batch="checkins",
-            not_before=deliver_at(participant.person, quiet_from, programme) if quiet_from else None,
+            not_before=_not_before(participant, quiet_from, programme, asked_now),
         )
         created += 1
     return created

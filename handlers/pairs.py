@@ -132,7 +132,8 @@ def on_log_submit(ack: Ack, body: dict[str, Any], client: WebClient, services: S
         ack(response_action="errors", errors={"when": result.error})
         return
     ack()
-    checkins.dispatch(services.db, quiet_hours=False)
+    if result.created and result.session_id is not None:
+        checkins.dispatch_logged(services.db, result.session_id, body["user"]["id"])
     OutboxSender(services.db, client).send_due()
 
 

@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from bot import cli, match_flow, sessions
+from bot import checkins, cli, match_flow, sessions
 from bot.checkins import Answer, Verdict, reconcile
 from bot.slack_standin import StandInUser
-from storage.models import CheckIn, MentoringSession, Pair
+from storage.models import CheckIn, MentoringSession, OutboxMessage, Pair
 from tests.factories import working_afternoon
 from tests.harness import ADMIN, RunningApp
 from tests.test_join_flow import _wait_for, join
@@ -250,11 +250,33 @@ def test_schedule_and_log_commands_open_their_modals(paired: tuple[RunningApp, i
     )
     past = int((datetime.now(UTC) - timedelta(days=1)).timestamp())
     assert app.driver.submit_view(MENTOR, log_view, {"when": {"value": {"selected_date_time": past}}}).body == ""
-    # a logged session's check-ins go straight out to both
-    asked = _wait_for(
-        lambda: len([m for m in app.slack.messages() if "How did your session" in m.get("text", "")]) == 2
+    # the person logging it is asked straight away; the partner too, unless it is their quiet hours
+    asked = _wait_for(lambda: [m for m in app.slack.messages(MENTOR) if "How did your session" in m.get("text", "")])
+    assert len(asked) == 1
+    with app.db.unit_of_work() as session:
+        assert session.scalar(select(func.count()).select_from(CheckIn)) == 2
+
+
+def test_logging_a_session_asks_about_that_session_only_and_keeps_the_partners_quiet_hours(
+    paired: tuple[RunningApp, int],
+) -> None:
+    app, pair_id = paired
+    team = app.driver.team_id
+    night_in_new_york = datetime(2026, 11, 18, 5, tzinfo=UTC)  # 00:00 for the mentee, 05:00 UTC for the mentor
+    due = _session_at(app, pair_id, night_in_new_york - timedelta(days=2))  # the scheduled job's to ask about
+    logged = sessions.log_past(
+        app.db, team, pair_id, MENTOR, night_in_new_york - timedelta(hours=2), now=night_in_new_york
     )
-    assert asked
+    assert logged.created and logged.session_id is not None
+    assert checkins.dispatch_logged(app.db, logged.session_id, MENTOR, now=night_in_new_york) == 2
+    assert checkins.dispatch_logged(app.db, logged.session_id, MENTOR, now=night_in_new_york) == 0  # a retry
+    with app.db.unit_of_work() as session:
+        asked = session.scalars(select(CheckIn)).all()
+        assert {c.session_id for c in asked} == {logged.session_id}  # the other session waits for the job
+        due_at = {m.dedupe_key: m.not_before for m in session.scalars(select(OutboxMessage))}
+        by_side = {c.side: due_at[f"checkin:{c.id}"] for c in asked}
+        assert by_side["junior"] <= night_in_new_york < by_side["senior"]
+        assert session.get(MentoringSession, due).checkins_sent_at is None
 
 
 def test_app_home_shows_history_with_own_answers(

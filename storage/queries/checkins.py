@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, joinedload
 
 from storage.models import CheckIn, MentoringSession, Pair, Participant, Person
@@ -25,6 +25,18 @@ def sessions_due_for_checkin(session: Session, now: datetime) -> Sequence[Mentor
         .order_by(MentoringSession.scheduled_at, MentoringSession.id)
         .with_for_update(of=MentoringSession, skip_locked=True)
     ).all()
+
+
+def claim_for_checkin(session: Session, session_id: int, now: datetime) -> bool:
+    """Mark a session's check-ins as sent, if nobody has: exactly one of two racing dispatchers (the job and
+    a session being logged, or two jobs on SQLite, which ignores SKIP LOCKED) gets True."""
+    claimed = session.execute(
+        update(MentoringSession)
+        .where(MentoringSession.id == session_id, MentoringSession.checkins_sent_at.is_(None))
+        .values(checkins_sent_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(claimed.rowcount)  # type: ignore[attr-defined]
 
 
 def pair_of(session: Session, pair_id: int) -> Pair:
