@@ -166,8 +166,8 @@ def record_outcome(
 
 
 def _apply_verdict(session: Session, session_id: int) -> int | None:
-    meeting = session.get(MentoringSession, session_id)
-    assert meeting is not None
+    # Locked before the answers are read: when both answer at once, the second decides on both answers.
+    meeting = queries.session_for_update(session, session_id)
     answers = [Answer(c.side, c.outcome, c.rescheduled_to) for c in queries.check_ins_of(session, session_id)]
     verdict = reconcile(answers)
     meeting.state = verdict.state

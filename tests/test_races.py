@@ -14,11 +14,11 @@ from typing import Any, TypeVar
 
 from sqlalchemy import event, func, select
 
-from bot import ground_rules, match_flow, sessions
+from bot import checkins, ground_rules, match_flow, sessions
 from storage.db import Database
-from storage.models import GroundRules, MatchRun, MentoringSession, Pair, Participant, Person
+from storage.models import CheckIn, GroundRules, MatchRun, MentoringSession, Pair, Participant, Person
 from storage.queries.programmes import current_programme
-from tests.factories import make_pair
+from tests.factories import add_session, make_pair
 
 TEAM = "T0TEAM"
 T = TypeVar("T")
@@ -112,3 +112,17 @@ def test_approve_clicked_twice_at_once_creates_each_pair_once_and_answers_both(d
     with db.unit_of_work() as session:
         assert session.scalar(select(func.count()).select_from(Pair)) == 2
         assert session.scalars(select(MatchRun.status)).one() == "approved"
+
+
+def test_both_answering_a_check_in_at_once_decide_on_both_answers(db: Database) -> None:
+    pair_id = make_pair(db, TEAM, "U0M1", "U0S1")
+    meeting_id = add_session(db, TEAM, pair_id, datetime.now(UTC) - timedelta(hours=3))
+    checkins.dispatch(db, quiet_hours=False)
+    with db.unit_of_work() as session:
+        ids = {c.side: c.id for c in session.scalars(select(CheckIn))}
+    answers = [("U0M1", ids["junior"], "held"), ("U0S1", ids["senior"], "i_cancelled")]
+    with slow_reads(db, "check_ins"):
+        at_once([lambda a=a: checkins.record_outcome(db, TEAM, a[1], a[0], a[2]) for a in answers])
+    with db.unit_of_work() as session:
+        meeting = session.get(MentoringSession, meeting_id)
+        assert (meeting.state, meeting.cancelled_by) == ("cancelled", "senior")

@@ -9,6 +9,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, joinedload
 
 from storage.models import CheckIn, MentoringSession, Pair, Participant, Person
+from storage.queries import locks
 
 
 def sessions_due_for_checkin(session: Session, now: datetime) -> Sequence[MentoringSession]:
@@ -37,6 +38,12 @@ def claim_for_checkin(session: Session, session_id: int, now: datetime) -> bool:
         .execution_options(synchronize_session=False)
     )
     return bool(claimed.rowcount)  # type: ignore[attr-defined]
+
+
+def session_for_update(session: Session, session_id: int) -> MentoringSession:
+    return session.scalars(
+        locks.for_update(session, select(MentoringSession).where(MentoringSession.id == session_id))
+    ).one()
 
 
 def pair_of(session: Session, pair_id: int) -> Pair:
