@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from bot.ground_rules import CLOSED, FIELD_LIMIT, agree, edit, validate
+from bot.messages.intro import RULE_LABELS, rules_blocks
 from storage.db import Database
 from storage.models import GroundRules, Pair
 from tests.factories import make_pair
@@ -54,3 +55,12 @@ def test_a_closed_pairs_rules_can_no_longer_be_edited_or_agreed(sqlite_db: Datab
         session.get(Pair, pair_id).status = "ended"
     assert edit(sqlite_db, "T0TEAM", pair_id, "U0M1", _values("Data")).message == CLOSED
     assert agree(sqlite_db, "T0TEAM", pair_id, "U0M1", 1).message == CLOSED
+
+
+def test_full_length_rules_are_shown_whole_one_section_per_rule() -> None:
+    values = {name: name[0] * FIELD_LIMIT for name in RULE_LABELS}
+    rules = GroundRules(team_id="T0TEAM", pair_id=1, version=1, **values)
+    blocks = rules_blocks(rules)
+    assert all(len(b["text"]["text"]) <= 3000 for b in blocks)
+    text = "\n".join(b["text"]["text"] for b in blocks)
+    assert all(f"*{label}:* {values[name]}" in text for name, label in RULE_LABELS.items())

@@ -10,7 +10,7 @@ from bot.escaping import escape
 from bot.messages.blocks import Block, actions, button, confirm_dialog, context, divider, header, section
 from bot.messages.checkins import when_text
 from bot.messages.help import COMMAND
-from bot.messages.intro import RULE_LABELS
+from bot.messages.intro import rules_sections
 from bot.participants import HistoryItem, PairView, ParticipantStatus
 from storage.models import utcnow
 
@@ -96,13 +96,13 @@ def _history_blocks(history: tuple[HistoryItem, ...]) -> list[Block]:
 
 
 def _pair_blocks(pair: PairView, role: str | None) -> list[Block]:
-    rules = "\n".join(f"*{label}:* {escape(pair.rules.get(name, ''))}" for name, label in RULE_LABELS.items())
     state = "agreed by you both" if pair.rules_agreed else "not agreed yet (see your group DM)"
     when = when_text(pair.next_session) if pair.next_session else "none scheduled"
+    rules = [section(f"*Ground rules* ({state})"), *rules_sections(pair.rules)] if pair.rules else []
     return [
         divider(),
         section(f"*Your pair with <@{pair.partner_user_id}>*\nNext session: {when}"),
-        section(f"*Ground rules* ({state})\n{rules}" if pair.rules else "*Ground rules:* none yet"),
+        *(rules or [section("*Ground rules:* none yet")]),
         actions(*_pair_buttons(pair, role)),
     ]
 

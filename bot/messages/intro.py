@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from bot.escaping import escape
@@ -44,11 +45,14 @@ def _who(participant: Participant, role_words: str) -> str:
     return line
 
 
+def rules_sections(values: Mapping[str, str]) -> list[Block]:
+    """One section per rule: five full fields (up to 1,000 characters each, longer once escaped) overflow the
+    3,000 characters of a single section, which cut the last rules off."""
+    return [section(f"*{label}:* {escape(values.get(name, '')) or '_(empty)_'}") for name, label in RULE_LABELS.items()]
+
+
 def rules_blocks(rules: GroundRules) -> list[Block]:
-    lines = "\n".join(
-        f"*{label}:* {escape(getattr(rules, name)) or '_(empty)_'}" for name, label in RULE_LABELS.items()
-    )
-    return [section(lines)]
+    return rules_sections({name: getattr(rules, name) for name in RULE_LABELS})
 
 
 def rules_status(rules: GroundRules) -> str:
