@@ -70,6 +70,13 @@ class Figure:
         return self.value is not None and self.public != SUPPRESSED
 
 
+def part_of(part: int, whole: int) -> Figure:
+    """A part shown beside its whole ("38 of 40"): the rest is then known too, so the figure is only public
+    when the rest is nobody or 5 people or more (as well as the part)."""
+    rest = whole - part
+    return Figure(part, min(part, rest) if rest else part)
+
+
 def _share(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 
@@ -254,8 +261,8 @@ def _figures(
         joiners=Figure(members.joiners, members.joiners),
         leavers=Figure(members.leavers, members.leavers),
         participants=Figure(everyone, everyone),
-        still_in_programme=Figure(everyone - members.left, everyone),
-        still_in_workspace=Figure(everyone - members.deleted, everyone),
+        still_in_programme=part_of(everyone - members.left, everyone),
+        still_in_workspace=part_of(everyone - members.deleted, everyone),
     )
 
 

@@ -22,11 +22,12 @@ from bot.digest import (
     Figure,
     WeekCounts,
     headline,
+    part_of,
     prepare_digest,
     suppress,
 )
 from bot.digest_chart import bars, render_chart
-from bot.messages.digest import MAX_BLOCKS, admin_digest, public_digest
+from bot.messages.digest import MAX_BLOCKS, admin_digest, met_text, public_digest, retention_text
 from storage.db import Database
 from storage.models import CheckIn, MentoringSession, Pair, Participant, Person, Programme, Workspace
 from storage.queries import nudges as nudge_queries
@@ -276,8 +277,9 @@ def test_digest_figures_equal_the_hand_counted_cohort(db: Database) -> None:
     assert f.participants == Figure(24, 24)
     assert f.joiners == Figure(2, 2) and f.joiners.public == SUPPRESSED
     assert f.leavers == Figure(1, 1) and f.leavers.public == SUPPRESSED
-    assert f.still_in_programme == Figure(22, 24)
-    assert f.still_in_workspace == Figure(22, 24)
+    # 2 left and 2 deactivated: "22 of 24" would name a group of 2 by subtraction
+    assert f.still_in_programme == Figure(22, 2) and f.still_in_programme.public == SUPPRESSED
+    assert f.still_in_workspace == Figure(22, 2) and f.still_in_workspace.public == SUPPRESSED
 
 
 def test_a_team_with_one_programme_gives_the_same_figures(db: Database) -> None:
@@ -439,7 +441,7 @@ def test_public_digest_names_nobody_and_quotes_no_answer(db: Database) -> None:
     assert "*Pairs at risk*\n4" in this_week
     to_date = [f["text"] for f in blocks[5]["fields"]]
     assert "*Joined / left (this week)*\nfewer than 5 joined · fewer than 5 left" in to_date
-    assert "*Still in the programme*\n92% (22 of 24)" in to_date
+    assert "*Still in the programme*\nfewer than 5" in to_date
     assert "*Cancellations by side*\nsenior 80% · junior 20%" in to_date
     assert "*Pairs that have met*\n8 of 11 pairs formed" in to_date
     assert blocks[-2]["type"] == "image" and blocks[-2]["slack_file"] == {"id": "F0CHART"}
@@ -570,3 +572,12 @@ def test_a_pair_is_idle_by_its_own_cadence_exactly_as_the_nudge_scan_sees_it(db:
     stale = {s.pair.pair_id for s in signals if s.idle}
     idle = {pair_id for pair_id, reason in at_risk.items() if "no session" in reason}
     assert stale == idle == {cohort.pair_ids["P11"]}
+
+
+def test_a_part_beside_its_whole_is_hidden_when_the_rest_is_one_to_four_people() -> None:
+    two_left = replace(figures(cancellations(2, 1)), still_in_programme=part_of(38, 40))
+    assert retention_text(two_left.still_in_programme, two_left.participants) == SUPPRESSED
+    assert retention_text(part_of(40, 40), Figure(40, 40)) == "100% (40 of 40)"
+    assert retention_text(part_of(30, 40), Figure(40, 40)) == "75% (30 of 40)"
+    assert met_text(Figure(19, 5), Figure(20, 40)) == SUPPRESSED  # the one pair that never met: 2 people
+    assert met_text(Figure(17, 5), Figure(20, 40)) == "17 of 20 pairs formed"  # 3 pairs: 6 people

@@ -13,7 +13,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from bot.digest import SUPPRESSED, Activity, AtRiskPair, DigestFigures, Figure, headline, percent, trend
+from bot.digest import SUPPRESSED, Activity, AtRiskPair, DigestFigures, Figure, headline, percent, suppress, trend
 from bot.escaping import escape
 from bot.messages.blocks import Block, actions, button, context, divider, fields, header, section
 
@@ -98,6 +98,8 @@ def retention_text(still: Figure, everyone: Figure) -> str:
 def met_text(met: Figure, formed: Figure) -> str:
     if not met.shown or not formed.shown:
         return SUPPRESSED if SUPPRESSED in (met.public, formed.public) else "–"
+    if suppress(met.value, 2 * (formed.value - met.value)) == SUPPRESSED:  # type: ignore[operator]
+        return SUPPRESSED  # one or two pairs that never met would be known by subtraction
     return f"{met.value:,} of {formed.value:,} pairs formed"
 
 
