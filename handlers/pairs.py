@@ -137,15 +137,17 @@ def on_log_submit(ack: Ack, body: dict[str, Any], client: WebClient, services: S
     OutboxSender(services.db, client).send_due()
 
 
+NO_PAIR = "You don't have an active pair yet: you'll hear from me when you're matched."
+
+
 def open_for_user(
     client: WebClient, services: Services, team_id: str, user_id: str, trigger_id: str, kind: str
 ) -> str | None:
-    """`/reverse-mentor schedule | log` and the App Home buttons. Returns a message when there is no pair."""
+    """App Home's Schedule / Log buttons. Returns a message when there is no pair."""
     pairs = sessions.pairs_of_user(services.db, team_id, user_id)
     if not pairs:
-        return "You don't have an active pair yet: you'll hear from me when you're matched."
-    view = schedule_modal(pairs) if kind == "schedule" else log_modal(pairs)
-    client.views_open(trigger_id=trigger_id, view=view)
+        return NO_PAIR
+    client.views_open(trigger_id=trigger_id, view=schedule_modal(pairs) if kind == "schedule" else log_modal(pairs))
     return None
 
 
@@ -172,10 +174,14 @@ def _home_button(services: Services, kind: str) -> Any:
 
 def _command(kind: str) -> Any:
     def run(ack: Ack, command: dict[str, Any], client: WebClient, services: Services) -> None:
+        # The answer rides on the ack: an ephemeral post can't reach a DM or a channel the bot isn't in.
+        pairs = sessions.pairs_of_user(services.db, command["team_id"], command["user_id"])
+        if not pairs:
+            ack(response_type="ephemeral", text=NO_PAIR)
+            return
         ack()
-        problem = open_for_user(client, services, command["team_id"], command["user_id"], command["trigger_id"], kind)
-        if problem:
-            client.chat_postEphemeral(channel=command["channel_id"], user=command["user_id"], text=problem)
+        view = schedule_modal(pairs) if kind == "schedule" else log_modal(pairs)
+        client.views_open(trigger_id=command["trigger_id"], view=view)
 
     return run
 

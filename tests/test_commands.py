@@ -104,3 +104,18 @@ def test_erasing_also_removes_the_closing_survey_answers(running_app: RunningApp
     assert participants.erase(running_app.db, TEAM, "U0JUNIOR") == 1
     with running_app.db.unit_of_work() as session:
         assert session.scalars(select(SurveyResponse)).all() == []
+
+
+def test_schedule_and_log_without_a_pair_answer_privately_and_home_offers_neither(running_app: RunningApp) -> None:
+    join(running_app, "U0JUNIOR")
+    for sub in ("schedule", "log"):
+        body = running_app.driver.command("U0JUNIOR", sub).json()
+        assert body["response_type"] == "ephemeral" and "don't have an active pair yet" in body["text"]
+    assert not [
+        c for c in running_app.slack.calls_to("views.open") if "session_modal" in c.params["view"]["callback_id"]
+    ]
+    published = len(running_app.slack.calls_to("views.publish"))
+    running_app.driver.home_opened("U0JUNIOR")
+    home = _wait_for(lambda: running_app.slack.calls_to("views.publish")[published:])[-1].params["view"]
+    buttons = {e["action_id"] for b in home["blocks"] for e in b.get("elements", []) if "action_id" in e}
+    assert {"home_join", "home_pause", "home_leave"} <= buttons and not buttons & {"home_schedule", "home_log"}

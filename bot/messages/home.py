@@ -43,8 +43,11 @@ def _participant_blocks(status: ParticipantStatus) -> list[Block]:
         ),
         actions(
             button("Edit my profile", "home_join"),
-            button("Schedule a session", "home_schedule"),
-            button("Log a session", "home_log"),
+            *(  # with no pair yet, there is nothing to schedule or log
+                [button("Schedule a session", "home_schedule"), button("Log a session", "home_log")]
+                if status.pairs
+                else []
+            ),
             pause,
             button("Leave", "home_leave", style="danger"),
         ),
