@@ -11,6 +11,7 @@ from handlers import (
     cohorts,
     commands,
     digest,
+    errors,
     events,
     follow_ups,
     matching,
@@ -23,6 +24,7 @@ from handlers import (
 
 
 def register(app: App, services: Services) -> None:
+    errors.register(app)
     commands.register(app, services)
     views.register(app, services)
     actions.register(app, services)
