@@ -8,18 +8,21 @@ import time
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.slack_client import before_ack
 from storage.db import Database
 from storage.queries.programmes import current_programme
 
 log = logging.getLogger(__name__)
 GROUP_CACHE_SECONDS = 300.0
+# The group is read before slash commands and modals are acknowledged, so through `before_ack`: on any
+# failure the last known members stand in until the next try.
 
 
 class AdminDirectory:
     def __init__(self, db: Database, configured: tuple[str, ...], client: WebClient) -> None:
         self._db = db
         self._configured = frozenset(configured)
-        self._client = client
+        self._client = before_ack(client)
         self._groups: dict[str, tuple[float, frozenset[str]]] = {}
 
     def admins(self, team_id: str) -> frozenset[str]:
@@ -39,8 +42,9 @@ class AdminDirectory:
             return cached[1]
         try:
             users = self._client.usergroups_users_list(usergroup=group_id).get("users") or []
-        except SlackApiError as error:
-            log.warning("could not read admin user group %s: %s", group_id, error.response.get("error"))
+        except (SlackApiError, OSError) as error:  # OSError: unreachable or too slow
+            reason = error.response.get("error") if isinstance(error, SlackApiError) else error
+            log.warning("could not read admin user group %s: %s", group_id, reason)
             return cached[1] if cached else frozenset()
         members = frozenset(users)
         self._groups[group_id] = (time.monotonic(), members)

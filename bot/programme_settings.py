@@ -23,6 +23,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.matching import Weights
+from bot.slack_client import before_ack
 from storage.db import Database
 from storage.models import Programme
 from storage.queries import settings as queries
@@ -357,10 +358,12 @@ def usergroup_problem(client: WebClient, usergroup: str | None) -> str | None:
     if not usergroup:
         return None
     try:
-        client.usergroups_users_list(usergroup=usergroup)
+        before_ack(client).usergroups_users_list(usergroup=usergroup)  # checked before the modal's ack
     except SlackApiError as error:
         if error.response.get("error") == "no_such_subteam":
             return f"There's no user group {usergroup} in this workspace."
+    except OSError:  # slow or unreachable: let it through, as for other failures
+        pass
     return None
 
 

@@ -18,3 +18,10 @@ def make_client(token: str | None, api_url: str, timeout: int = 30) -> WebClient
         ServerErrorRetryHandler(max_retry_count=2),
     ]
     return WebClient(token=token, base_url=api_url, timeout=timeout, retry_handlers=handlers)
+
+
+def before_ack(client: WebClient, timeout: int = 1) -> WebClient:
+    """The same workspace for a call made before Slack is answered (3 s): one quick try, no waiting out a
+    429's Retry-After. Callers treat a failure (SlackApiError, or OSError when slow or unreachable) as
+    'no word from Slack' and go on."""
+    return WebClient(token=client.token, base_url=client.base_url, timeout=timeout, retry_handlers=[])
