@@ -21,6 +21,9 @@ from handlers.payload import team_of
 NOT_ADMIN = "Only programme admins can open or close cohorts."
 
 
+NO_OPEN_COHORT = "There is no open cohort to close: `/reverse-mentor cohort open` starts one."
+
+
 def _date(values: dict[str, Any], block: str) -> datetime | None:
     raw = ((values.get(block) or {}).get("value") or {}).get("selected_date")
     return datetime.fromisoformat(raw).replace(tzinfo=UTC) if raw else None
@@ -46,7 +49,10 @@ def _command(ack: Ack, command: dict[str, Any], client: WebClient, services: Ser
         ack()
         client.views_open(trigger_id=command["trigger_id"], view=open_cohort_modal())
     elif action == "close":
-        ack(**close_prompt())
+        if cohorts.open_cohort_name(services.db, command["team_id"]) is None:
+            ack(response_type="ephemeral", text=NO_OPEN_COHORT)
+        else:
+            ack(**close_prompt())
     else:
         current = cohorts.open_cohort_name(services.db, command["team_id"])
         status = f"'{escape(current)}' is open." if current else "No cohort is open."
@@ -97,9 +103,13 @@ def register(app: App, services: Services) -> None:
     @app.action("admin_cohort_close")
     def close_button(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
-        if admin(body, client):
-            prompt = close_prompt()
-            client.chat_postMessage(channel=body["user"]["id"], text=prompt["text"], blocks=prompt["blocks"])
+        if not admin(body, client):
+            return
+        if cohorts.open_cohort_name(services.db, team_of(body)) is None:
+            client.chat_postMessage(channel=body["user"]["id"], text=NO_OPEN_COHORT)
+            return
+        prompt = close_prompt()
+        client.chat_postMessage(channel=body["user"]["id"], text=prompt["text"], blocks=prompt["blocks"])
 
     @app.action("cohort_close")
     def close(ack: Ack, body: dict[str, Any], client: WebClient) -> None:

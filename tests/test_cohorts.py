@@ -246,3 +246,9 @@ def test_mentors_see_conversation_guides_for_their_topics_on_app_home(running_ap
         lambda: [c for c in running_app.slack.calls_to("views.publish") if c.params["user_id"] == "U0LEE"]
     )
     assert "Leading your sessions" not in json.dumps(senior[-1].params["view"])
+
+
+def test_closing_when_no_cohort_is_open_says_so_before_asking_to_confirm(running_app: RunningApp) -> None:
+    body = running_app.driver.command(ADMIN, "cohort close").json()
+    assert body["response_type"] == "ephemeral" and "no open cohort" in body["text"]
+    assert "blocks" not in body  # no confirmation prompt for nothing

@@ -290,3 +290,11 @@ def test_text_people_typed_is_escaped_in_the_intro(running_app: RunningApp) -> N
     text = json.dumps(intro["blocks"])
     assert "<!channel>" not in text and "&lt;!channel&gt;" in text
     assert "<https://evil.example" not in text
+
+
+def test_matching_with_nobody_waiting_says_what_to_do_instead_of_offering_nothing(running_app: RunningApp) -> None:
+    running_app.driver.command(ADMIN, "match")
+    proposal = _wait_for(lambda: [m for m in running_app.slack.messages(ADMIN) if "proposal" in m.get("text", "")])
+    text = json.dumps(proposal[-1]["blocks"])
+    assert "Nobody to match yet" in text and "/reverse-mentor join" in text
+    assert "match_approve" not in text

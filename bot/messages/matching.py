@@ -100,11 +100,21 @@ def _controls(run_id: int, proposal: dict[str, Any]) -> list[Block]:
 
 def proposal_message(run_id: int, proposal: dict[str, Any]) -> dict[str, Any]:
     pairs, unmatched = proposal["pairs"], proposal["unmatched"]
-    summary = (
-        f"*{_count(len(pairs), 'pair')} proposed, {_count(len(unmatched), 'person', 'people')} unmatched.* "
-        "Nobody has been told anything: "
-        "review, drop or exclude, then approve to send the intros."
-    )
+    if not pairs and not unmatched:
+        summary = (
+            "*Nobody to match yet.* No mentor or mentee is waiting for a partner: ask people to "
+            "`/reverse-mentor join` (or import the org chart), then run matching again."
+        )
+    elif not pairs:
+        summary = (
+            f"*No pairs possible this time; {_count(len(unmatched), 'person', 'people')} waiting.* "
+            "The reasons are below: most often one side has nobody left who fits the hard rules."
+        )
+    else:
+        summary = (
+            f"*{_count(len(pairs), 'pair')} proposed, {_count(len(unmatched), 'person', 'people')} unmatched.* "
+            "Nobody has been told anything: review, drop or exclude, then approve to send the intros."
+        )
     blocks: list[Block] = [header(f"Matching proposal #{run_id}"), section(summary)]
     pair_lines = [_pair_line(i + 1, p) for i, p in enumerate(pairs[:SHOWN_LIMIT])]
     blocks += [section(chunk) for chunk in _chunks(pair_lines)]
