@@ -24,6 +24,7 @@ from bot.programme_outcomes import blocks as outcome_blocks
 from bot.programme_outcomes import outcomes
 from storage.db import Database
 from storage.models import utcnow
+from storage.queries import pairs as pair_queries
 from storage.queries import programmes as programme_queries
 from storage.queries.outbox import Call, enqueue_many
 from storage.queries.outbox import exists as outbox_exists
@@ -114,6 +115,9 @@ def post_weekly(
         if on_schedule and not is_due(now, *slot, programme.created_at):
             continue
         channel = programme.digest_channel or default_channel
+        if on_schedule and not _has_pairs(db, programme.id):  # a week of zeros in public helps nobody
+            done.append(f"'{programme.name}' has no pairs yet: nothing to post")
+            continue
         if not channel:
             done.append(f"'{programme.name}' has no digest channel (set one in /reverse-mentor settings)")
             continue
@@ -129,6 +133,11 @@ def post_weekly(
         _queue(db, programme.team_id, key, channel, admins, digest, upload_chart(client, digest, now))
         done.append(f"'{programme.name}' queued for {channel}")
     return "; ".join(done) or ("none due" if on_schedule else "no programmes")
+
+
+def _has_pairs(db: Database, programme_id: int) -> bool:
+    with db.unit_of_work() as session:
+        return pair_queries.any_pair(session, programme_id)
 
 
 @dataclass(frozen=True)

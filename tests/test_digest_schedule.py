@@ -81,3 +81,11 @@ def test_the_scheduled_job_posts_at_the_slot_once_and_follows_a_changed_setting(
     assert "none due" in _scheduled_run(running_app, datetime(2026, 11, 25, 14, 0, tzinfo=UTC))  # old slot: nothing
     assert "queued for" in _scheduled_run(running_app, datetime(2026, 11, 27, 9, 0, tzinfo=UTC))
     assert len(running_app.slack.messages(CHANNEL)) == 2
+
+
+def test_a_programme_without_pairs_posts_no_weekly_digest_of_zeros(running_app: RunningApp) -> None:
+    _set_slot(running_app, 2, 14, "UTC")
+    assert "has no pairs yet" in _scheduled_run(running_app, datetime(2026, 11, 18, 14, 0, tzinfo=UTC))
+    assert running_app.slack.messages(CHANNEL) == []
+    _cohort(running_app)
+    assert "queued for" in _scheduled_run(running_app, datetime(2026, 11, 18, 14, 15, tzinfo=UTC))

@@ -31,6 +31,11 @@ def active_partner_user_ids(session: Session, participant_id: int) -> list[str]:
     return [r[0] for r in rows]
 
 
+def any_pair(session: Session, programme_id: int) -> bool:
+    """Whether the programme has ever formed a pair."""
+    return session.scalar(select(Pair.id).where(Pair.programme_id == programme_id).limit(1)) is not None
+
+
 def pair_with_people(session: Session, team_id: str, pair_id: int, for_update: bool = False) -> Pair | None:
     """The pair with both members; `for_update`: the pair row locked (see `locks.for_update`)."""
     query = (
