@@ -33,7 +33,6 @@ from sqlalchemy import (
     case,
     cast,
     distinct,
-    false,
     func,
     insert,
     literal,
@@ -41,7 +40,6 @@ from sqlalchemy import (
     select,
     text,
     tuple_,
-    update,
 )
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.compiler import compiles
@@ -57,6 +55,7 @@ from storage.models import (
     Person,
     Programme,
 )
+from storage.queries import locks
 from storage.queries.outbox import Call, enqueue_many
 
 SCAN_LOCK_KEY = 0x6E75646765  # "nudge": the PostgreSQL advisory lock the scan holds while it runs
@@ -113,9 +112,7 @@ def begin_scan(session: Session) -> None:
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCAN_LOCK_KEY})
         session.execute(text("SET LOCAL jit = off"))
     else:
-        session.execute(
-            update(NudgeLog).where(false()).values(kind=NudgeLog.kind).execution_options(synchronize_session=False)
-        )
+        locks.sqlite_write_lock(session)
 
 
 @dataclass(frozen=True)
