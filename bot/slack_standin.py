@@ -81,6 +81,7 @@ _MAX_VIEW_BLOCKS = 100
 _MAX_SECTION_TEXT = 3000
 _MAX_MODAL_TITLE = 24
 _MAX_PRIVATE_METADATA = 3000
+_MAX_INPUT_LENGTH = 3000  # plain_text_input max_length
 _MAX_MPIM_USERS = 8
 _NO_AUTH_METHODS = frozenset({"api.test"})
 
@@ -668,6 +669,12 @@ class SlackStandIn:
                 errors.append(
                     f"[ERROR] must be less than {_MAX_SECTION_TEXT + 1} characters "
                     f"[json-pointer:{pointer}/{i}/text/text]"
+                )
+            element = block.get("element")
+            limit = element.get("max_length") if block.get("type") == "input" and isinstance(element, dict) else None
+            if limit is not None and not 1 <= int(limit) <= _MAX_INPUT_LENGTH:  # Slack: 1 to 3,000
+                errors.append(
+                    f"[ERROR] must be less than {_MAX_INPUT_LENGTH + 1} [json-pointer:{pointer}/{i}/element/max_length]"
                 )
         return errors
 

@@ -313,6 +313,19 @@ def test_views_open_rejects_a_modal_title_over_24_characters(client):
     assert "/view/title/text" in excinfo.value.response["response_metadata"]["messages"][0]
 
 
+def test_views_open_rejects_a_text_input_longer_than_3000_characters(client):
+    field = {"type": "plain_text_input", "action_id": "value", "max_length": 3001}
+    view = {**MODAL, "blocks": [{"type": "input", "block_id": "b", "label": {"type": "plain_text", "text": "L"},
+                                 "element": field}]}  # fmt: skip
+    with pytest.raises(SlackApiError) as excinfo:
+        client.views_open(trigger_id="1.2.a", view=view)
+    assert api_error(excinfo) == "invalid_arguments"
+    assert "/view/blocks/0/element/max_length" in excinfo.value.response["response_metadata"]["messages"][0]
+    client.views_open(
+        trigger_id="1.2.b", view={**view, "blocks": [{**view["blocks"][0], "element": {**field, "max_length": 3000}}]}
+    )
+
+
 def test_views_update_keeps_the_view_id_and_rejects_a_stale_hash(client):
     opened = client.views_open(trigger_id="1.2.a", view=MODAL)["view"]
     updated = client.views_update(

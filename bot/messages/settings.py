@@ -60,6 +60,9 @@ SUMMARY_VALUE_LIMIT = 200
 SECTION_LIMIT = 3000
 
 
+MAX_INPUT_LENGTH = 3000  # Slack accepts max_length from 1 to 3,000 on a plain_text_input
+
+
 def decimal_text(value: float) -> str:
     """1.5 -> "1.5", 20.0 -> "20": plain digits (never "1e-05"), which is what number_input accepts."""
     return f"{value:.3f}".rstrip("0").rstrip(".")
@@ -85,8 +88,9 @@ def _text(
     if initial:
         element["initial_value"] = initial
     if max_length:
-        # One more than the limit so that an over-long paste reaches our inline error, not a silent cut.
-        element["max_length"] = max_length + 1
+        # One more than the limit so that an over-long paste reaches our inline error, not a silent cut
+        # (within Slack's own ceiling of 3,000, above which it refuses the whole view).
+        element["max_length"] = min(max_length + 1, MAX_INPUT_LENGTH)
     if placeholder:
         element["placeholder"] = plain(placeholder)
     return element
