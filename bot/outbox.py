@@ -11,8 +11,9 @@ Error policy:
 * HTTP 429: back to 'pending' until `Retry-After` has passed (not counted as an attempt; a rate-limited
   message waits, it is never dropped). The Slack method is also held for that long in this sender, so the
   rows behind it do not hammer a limit that is already hit.
-* HTTP 5xx and network errors: back to 'pending' with exponential backoff (1, 2, 4 ... s, at most 5
-  minutes), 'failed' after `max_attempts`.
+* HTTP 5xx, network errors and Slack's transient errors answered with HTTP 200 (`internal_error`,
+  `fatal_error`, `service_unavailable`, `request_timeout`): back to 'pending' with exponential backoff
+  (1, 2, 4 ... s, at most 5 minutes), 'failed' after `max_attempts` (by default about two hours of outage).
 * Any other Slack error (`channel_not_found`, `invalid_blocks`, ...): 'failed' at once; trying again would
   get the same answer.
 
@@ -48,6 +49,11 @@ log = logging.getLogger(__name__)
 # 429s inside a call): a sender holding a row that long is taken to be dead.
 LEASE = timedelta(minutes=10)
 MAX_BACKOFF_SECONDS = 300.0
+# 9 doublings to the 5-minute cap, then 21 tries 5 minutes apart: a Slack outage of up to ~2 hours loses
+# nothing (8 attempts gave up after ~2 minutes).
+MAX_ATTEMPTS = 30
+# Slack's answers (HTTP 200, ok: false) that mean "try again later", not "this request is wrong".
+TRANSIENT_ERRORS = frozenset({"internal_error", "fatal_error", "service_unavailable", "request_timeout"})
 DEFAULT_RETRY_AFTER_SECONDS = 1.0
 POLL_SECONDS = 1.0  # how often `drain` looks again while another sender holds a row it waits for
 PLAIN_METHODS = frozenset({"chat.postMessage", "chat.update", "chat.postEphemeral", "views.publish"})
@@ -149,7 +155,7 @@ class OutboxSender:
         *,
         clock: Callable[[], datetime] = utcnow,
         sleep: Callable[[float], None] = time.sleep,
-        max_attempts: int = 8,
+        max_attempts: int = MAX_ATTEMPTS,
     ) -> None:
         if max_attempts < 1:
             raise ValueError("max_attempts must be at least 1")
@@ -212,6 +218,11 @@ class OutboxSender:
         with self._db.unit_of_work() as session:
             sent, failed, total = queries.progress(session, batch)
         return sent + failed, total
+
+    def failures(self, batch: str) -> int:
+        """Rows of a batch that gave up: done, but never delivered."""
+        with self._db.unit_of_work() as session:
+            return queries.progress(session, batch)[1]
 
     # ------------------------------------------------------------------ one pass
 
@@ -310,7 +321,7 @@ class OutboxSender:
             status = error.response.status_code
             if status == 429:
                 return self._rate_limited(row, attempt, _retry_after(error))
-            if status >= 500:
+            if status >= 500 or (error.response.get("error") in TRANSIENT_ERRORS):
                 return self._back_off(row, attempt, f"{attempt.api_method}: HTTP {status} {_slack_error(error)}")
             return self._fail(row, attempt, f"{attempt.api_method}: {_slack_error(error)}")
         except NETWORK_ERRORS as error:

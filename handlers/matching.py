@@ -69,17 +69,17 @@ def _approve(body: dict[str, Any], client: WebClient, services: Services) -> Non
 
     last_shown = [time.monotonic()]
 
-    def show(sent: int, total: int, final: bool = False) -> None:
+    def show(done: int, total: int, failed: int = 0, final: bool = False) -> None:
         # chat.update is rate-limited like any post: refresh the count every few seconds, not per intro
         if not final and time.monotonic() - last_shown[0] < PROGRESS_EVERY_SECONDS:
             return
         last_shown[0] = time.monotonic()
-        text = f"{headline}\n{progress_text(sent, total)}"
+        text = f"{headline}\n{progress_text(done, total, failed)}"
         client.chat_update(channel=channel, ts=ts, **decided_message(run_id, text))
 
     sender = OutboxSender(services.db, client)
     sender.drain(batch=approval.batch, on_progress=show)
-    show(*sender.progress(approval.batch), final=True)
+    show(*sender.progress(approval.batch), sender.failures(approval.batch), final=True)
 
 
 def _update_proposal(client: WebClient, body: dict[str, Any], run: Any) -> None:

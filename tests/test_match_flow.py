@@ -298,3 +298,15 @@ def test_matching_with_nobody_waiting_says_what_to_do_instead_of_offering_nothin
     text = json.dumps(proposal[-1]["blocks"])
     assert "Nobody to match yet" in text and "/reverse-mentor join" in text
     assert "match_approve" not in text
+
+
+def test_an_intro_slack_refuses_is_reported_not_counted_as_sent(running_app: RunningApp) -> None:
+    _cohort(running_app)
+    running_app.driver.command(ADMIN, "match")
+    running_app.slack.fail_next("conversations.open", error="user_disabled")  # one pair's group DM can't open
+    message = _approve(running_app)
+    final = _wait_for(
+        lambda: "could not be delivered" in json.dumps(running_app.slack.message(message["channel"], message["ts"]))
+    )
+    assert final
+    assert "1 of 2 intros sent" in json.dumps(running_app.slack.message(message["channel"], message["ts"]))

@@ -236,6 +236,19 @@ def test_server_errors_are_retried_with_backoff_then_succeed(
     assert _posted_texts(slack) == ["m0"]
 
 
+def test_slacks_transient_errors_answered_with_http_200_are_retried_not_dropped(
+    db: Database, slack: SlackStandIn, client: WebClient, fake_time: FakeTime
+) -> None:
+    _post(db, "m0")
+    for error in ("internal_error", "fatal_error", "service_unavailable", "request_timeout"):
+        slack.fail_next("chat.postMessage", error=error)  # HTTP 200, ok: false
+
+    report = _sender(db, client, fake_time).drain(timeout=60)
+
+    assert (report.sent, report.failed, report.retried) == (1, 0, 4)
+    assert _posted_texts(slack) == ["m0"]
+
+
 def test_server_errors_give_up_after_max_attempts(
     db: Database, slack: SlackStandIn, client: WebClient, fake_time: FakeTime
 ) -> None:

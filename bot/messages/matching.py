@@ -135,5 +135,12 @@ def decided_message(run_id: int, text: str) -> dict[str, Any]:
     return {"text": text, "blocks": [header(f"Matching proposal #{run_id}"), section(text)]}
 
 
-def progress_text(sent: int, total: int) -> str:
-    return f"Sent {sent} of {total} intros." if sent < total else f"All {total} intros sent."
+def progress_text(done: int, total: int, failed: int = 0) -> str:
+    if done < total:
+        return f"Sent {done} of {total} intros."
+    if failed:
+        return (
+            f"{total - failed} of {total} intros sent; {failed} could not be delivered, so those pairs "
+            "haven't been told yet (the bot's log says why)."
+        )
+    return f"All {total} intros sent."
