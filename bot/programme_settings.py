@@ -367,6 +367,33 @@ def usergroup_problem(client: WebClient, usergroup: str | None) -> str | None:
     return None
 
 
+CHANNEL_ANNOUNCEMENT = (
+    "This channel will get the weekly health digest of the reverse mentoring programme: counts and trends "
+    "only, never names, and no figure about fewer than 5 people."
+)
+NOT_IN_CHANNEL = (
+    "I'm not in that channel, so I can't post the digest there. Invite me first (`/invite @Reverse Mentor` "
+    "in the channel), then save again."
+)
+
+
+def digest_channel_problem(db: Database, client: WebClient, team_id: str, channel: str | None) -> str | None:
+    """A newly chosen digest channel is announced in it before the settings are saved: Slack refuses the
+    post when the bot isn't a member (its only scope for posting is chat:write), and the admin learns that
+    now rather than from a digest that silently never arrives. Other failures let it through."""
+    with db.unit_of_work() as session:
+        if not channel or channel == current_programme(session, team_id).digest_channel:
+            return None
+    try:
+        before_ack(client).chat_postMessage(channel=channel, text=CHANNEL_ANNOUNCEMENT)
+    except SlackApiError as error:
+        if error.response.get("error") in ("not_in_channel", "channel_not_found", "is_archived"):
+            return NOT_IN_CHANNEL
+    except OSError:
+        pass
+    return None
+
+
 # ------------------------------------------------------------------ saving
 
 

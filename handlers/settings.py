@@ -42,6 +42,8 @@ def on_settings_submission(ack: Ack, body: dict[str, Any], client: WebClient, se
         problem = programme_settings.usergroup_problem(client, values.admin_usergroup)
         if problem:
             errors = {programme_settings.USERGROUP: problem}
+        elif problem := programme_settings.digest_channel_problem(services.db, client, team_id, values.digest_channel):
+            errors = {programme_settings.DIGEST_CHANNEL: problem}
     if values is None or errors:
         ack(response_action="errors", errors=errors)
         return
