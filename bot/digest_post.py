@@ -24,6 +24,7 @@ from bot.programme_outcomes import blocks as outcome_blocks
 from bot.programme_outcomes import outcomes
 from storage.db import Database
 from storage.models import utcnow
+from storage.queries import outbox as outbox_queries
 from storage.queries import pairs as pair_queries
 from storage.queries import programmes as programme_queries
 from storage.queries.outbox import Call, enqueue_many
@@ -178,6 +179,15 @@ def post_now(db: Database, client: WebClient, team_id: str, now: datetime, chann
     call = Call(f"digest-now:{preview_key}", "chat.postMessage", {"channel": channel, **public}, utcnow())
     with db.unit_of_work() as session:
         return bool(enqueue_many(session, team_id, [call]))  # False: a racing double click queued it first
+
+
+def post_now_failure(db: Database, team_id: str, preview_key: str) -> str | None:
+    """Why the admin's 'Post to the channel' did not reach the channel (Slack's error), or None."""
+    with db.unit_of_work() as session:
+        found = outbox_queries.outcome(session, team_id, f"digest-now:{preview_key}")
+    if found is None or found[0] != "failed":
+        return None
+    return found[1] or "unknown error"
 
 
 def export_for(db: Database, team_id: str, now: datetime) -> str:

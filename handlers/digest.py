@@ -70,5 +70,12 @@ def register(app: App, services: Services) -> None:
         value = json.loads(body["actions"][0]["value"])
         posted = digest_post.post_now(services.db, client, team_id, datetime.now(UTC), value["channel"], value["key"])
         OutboxSender(services.db, client).send_due()
-        text = f"Posted the digest to <#{value['channel']}>." if posted else "That digest was already posted."
+        failure = digest_post.post_now_failure(services.db, team_id, value["key"])
+        if failure:
+            text = (
+                f"I couldn't post the digest in <#{value['channel']}> ({failure}). If I'm not in that channel, "
+                "invite me there, then preview again with `/reverse-mentor digest`."
+            )
+        else:
+            text = f"Posted the digest to <#{value['channel']}>." if posted else "That digest was already posted."
         client.chat_postMessage(channel=user_id, text=text)

@@ -108,6 +108,24 @@ def test_digest_command_previews_privately_then_posts_once(running_app: RunningA
     assert len(_in_channel(running_app)) == 1
 
 
+def test_post_now_to_a_channel_slack_refuses_says_so_instead_of_posted(running_app: RunningApp) -> None:
+    _cohort(running_app)
+    with running_app.db.unit_of_work() as session:
+        current_programme(session, TEAM).digest_channel = CHANNEL
+    running_app.driver.command(ADMIN, "digest")
+    preview = _wait_for(
+        lambda: [m for m in running_app.slack.messages(ADMIN) if "digest_post_now" in json.dumps(m.get("blocks"))]
+    )[0]
+    value = next(
+        e["value"] for b in preview["blocks"] for e in b.get("elements", []) if e.get("action_id") == "digest_post_now"
+    )
+    running_app.slack.fail_next("chat.postMessage", error="not_in_channel")
+    running_app.driver.click(ADMIN, "digest_post_now", value, channel_id=preview["channel"], message=preview)
+    told = _wait_for(lambda: [m for m in running_app.slack.messages(ADMIN) if "couldn't post" in m.get("text", "")])
+    assert "not_in_channel" in told[0]["text"] and "invite me" in told[0]["text"]
+    assert _in_channel(running_app) == []
+
+
 def test_post_now_clicked_at_once_from_several_places_queues_one_public_digest(running_app: RunningApp) -> None:
     """Clicks racing each other all pass the 'already posted?' look; the outbox's unique key lets one through.
     Before, every click said it had posted, and one whose insert met the winner's uncommitted row failed with

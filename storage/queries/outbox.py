@@ -230,6 +230,16 @@ def progress(session: Session, batch: str) -> tuple[int, int, int]:
     return counts.get("sent", 0), counts.get("failed", 0), sum(counts.values())
 
 
+def outcome(session: Session, team_id: str, dedupe_key: str) -> tuple[str, str | None] | None:
+    """(status, last error) of the message queued under this key; None if none was."""
+    row = session.execute(
+        select(OutboxMessage.status, OutboxMessage.last_error).where(
+            OutboxMessage.team_id == team_id, OutboxMessage.dedupe_key == dedupe_key
+        )
+    ).first()
+    return None if row is None else (row[0], row[1])
+
+
 def exists(session: Session, team_id: str, dedupe_key: str) -> bool:
     """Whether a message with this key was ever queued (to tell a first decision from a repeat)."""
     return (
