@@ -34,6 +34,10 @@ def _meeting_place(mentor: Participant, mentee: Participant) -> str:
     return f"In person in {neutral}, or a video call when that is easier ({FORMAT_WORDS.get(mentor.format, '')})."
 
 
+def _fit(text: str) -> str:
+    return text if len(text) <= FIELD_LIMIT else text[: FIELD_LIMIT - 1].rstrip() + "…"
+
+
 def draft(mentor: Participant, mentee: Participant, programme: Programme) -> dict[str, str]:
     """A starting point both can edit: shared topics first, each person's off-limit topics, a neutral place."""
     shared = [t for t in mentee.topics_wanted if t in mentor.topics_offered]
@@ -41,9 +45,10 @@ def draft(mentor: Participant, mentee: Participant, programme: Programme) -> dic
     off_limits = "; ".join(t for t in (mentor.off_limits, mentee.off_limits) if t) or "Nothing named yet."
     # the slower of the two preferences, so neither is asked to meet more often than they chose
     weeks = max(round(max(mentor.cadence_days, mentee.cadence_days) / 7), 1)
+    # the edit form takes FIELD_LIMIT characters a field: a draft longer than that could never be saved as is
     return {
-        "topics": ", ".join(topics),
-        "off_limits": off_limits,
+        "topics": _fit(", ".join(topics)),
+        "off_limits": _fit(off_limits),
         "meeting_place": _meeting_place(mentor, mentee),
         "frequency": f"Every {weeks} weeks, about 45 minutes; the mentor leads and sets the agenda.",
         "confidentiality": CONFIDENTIALITY,

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot.ground_rules import CLOSED, FIELD_LIMIT, agree, edit, validate
-from bot.messages.intro import RULE_LABELS, rules_blocks
+from bot.ground_rules import CLOSED, FIELD_LIMIT, agree, draft, edit, validate
+from bot.messages.intro import RULE_LABELS, intro_message, rules_blocks
 from storage.db import Database
-from storage.models import GroundRules, Pair
+from storage.models import GroundRules, Pair, Participant, Person, Programme
 from tests.factories import make_pair
 
 FILLED = {
@@ -64,3 +64,31 @@ def test_full_length_rules_are_shown_whole_one_section_per_rule() -> None:
     assert all(len(b["text"]["text"]) <= 3000 for b in blocks)
     text = "\n".join(b["text"]["text"] for b in blocks)
     assert all(f"*{label}:* {values[name]}" in text for name, label in RULE_LABELS.items())
+
+
+def test_a_draft_from_two_full_profiles_fits_the_edit_form() -> None:
+    def person(role: str, off_limits: str, topics: list[str]) -> Participant:
+        return Participant(role=role, off_limits=off_limits, topics_offered=topics, topics_wanted=topics,
+                           cadence_days=21, format="either")  # fmt: skip
+
+    many = [f"Topic number {n} about something" for n in range(60)]
+    rules = draft(person("mentor", "x" * 500, many), person("mentee", "y" * 500, many), Programme())
+    assert all(len(text) <= FIELD_LIMIT for text in rules.values())
+    assert validate(rules) == {}  # saved as drafted, without the pair having to trim what they never typed
+
+
+def test_an_intro_between_two_full_profiles_keeps_both_people_and_the_reason() -> None:
+    many = [f"Topic number {n} about something" for n in range(60)]
+
+    def member(user: str, role: str) -> Participant:
+        person = Person(slack_user_id=user, department="D" * 120)
+        return Participant(person=person, role=role, topics_offered=many, topics_wanted=many,
+                           perspectives="<&>" * 166)  # fmt: skip
+
+    rules = GroundRules(version=1, **{name: "ok" for name in RULE_LABELS})
+    message = intro_message(Pair(id=1, reason="Finance <-> Legal; both: culture"), member("U0M", "mentor"),
+                            member("U0S", "mentee"), rules)  # fmt: skip
+    texts = [b["text"]["text"] for b in message["blocks"] if b["type"] == "section"]
+    assert all(len(t) <= 3000 for t in texts)
+    assert any("<@U0M>" in t for t in texts) and any("<@U0S>" in t for t in texts)
+    assert any("*Why you two:* Finance &lt;-&gt; Legal" in t for t in texts)

@@ -84,12 +84,10 @@ def rules_actions(pair_id: int, version: int) -> Block:
 def intro_message(pair: Pair, mentor: Participant, mentee: Participant, rules: GroundRules) -> dict[str, Any]:
     blocks: list[Block] = [
         header("Meet your reverse mentoring partner"),
-        section(
-            _who(mentor, "the *mentor*")
-            + "\n"
-            + _who(mentee, "the *mentee*")
-            + f"\n\n*Why you two:* {escape(pair.reason)}"
-        ),
+        # one section each: two long perspectives and topic lists overflow one section's 3,000 characters
+        section(_who(mentor, "the *mentor*")),
+        section(_who(mentee, "the *mentee*")),
+        section(f"*Why you two:* {escape(pair.reason)}"),
         section(
             f"In reverse mentoring the junior person leads. <@{mentor.person.slack_user_id}>, you set the agenda; "
             f"<@{mentee.person.slack_user_id}>, you listen, ask and learn. Leave career advice for another time."
