@@ -19,7 +19,7 @@ from bot.digest import Digest, participant_user_ids, prepare_digest
 from bot.digest_chart import render_chart
 from bot.digest_schedule import is_due, next_slot, week_label
 from bot.export import export_csv
-from bot.messages.digest import admin_digest, public_digest
+from bot.messages.digest import MAX_BLOCKS, admin_digest, public_digest
 from bot.programme_outcomes import blocks as outcome_blocks
 from bot.programme_outcomes import outcomes
 from storage.db import Database
@@ -31,6 +31,7 @@ from storage.queries.outbox import Call, enqueue_many
 from storage.queries.outbox import exists as outbox_exists
 
 log = logging.getLogger(__name__)
+PREVIEW_EXTRA_BLOCKS = 2  # the preview's note, and its "Post to the channel" button
 
 
 def deleted_users(client: WebClient, user_ids: Iterable[str]) -> set[str]:
@@ -68,13 +69,13 @@ def upload_chart(client: WebClient, digest: Digest, now: datetime) -> str | None
     return file.get("id")
 
 
-def with_outcomes(db: Database, programme_id: int, message: dict) -> dict:
+def with_outcomes(db: Database, programme_id: int, message: dict, max_blocks: int = MAX_BLOCKS) -> dict:
     """Add the cohort survey and action follow-up sections before the closing note (within 50 blocks)."""
     extra = outcome_blocks(outcomes(db, programme_id))
     if not extra:
         return message
     blocks = list(message["blocks"])
-    extra = extra[: max(0, 50 - len(blocks))]  # the digest's own blocks (and its "and N more") come first
+    extra = extra[: max(0, max_blocks - len(blocks))]  # the digest's own blocks (and "and N more") come first
     at = next((i for i, b in enumerate(blocks) if b.get("type") == "divider"), len(blocks) - 1)
     return {**message, "blocks": blocks[:at] + extra + blocks[at:]}
 
@@ -158,13 +159,15 @@ def next_digest(db: Database, team_id: str, now: datetime, default_channel: str 
 
 
 def preview(db: Database, client: WebClient, team_id: str, now: datetime) -> tuple[dict, str | None]:
-    """The admin's private preview (with the chart), and the channel it would go to."""
+    """The admin's private preview (with the chart), and the channel it would go to; it leaves
+    PREVIEW_EXTRA_BLOCKS free for the preview's own note and button."""
     with db.unit_of_work() as session:
         programme = programme_queries.current_programme(session, team_id)
         programme_id, channel = programme.id, programme.digest_channel
     digest = build(db, client, programme_id, now)
-    message = admin_digest(digest.figures, digest.at_risk, upload_chart(client, digest, now))
-    return with_outcomes(db, programme_id, message), channel
+    room = MAX_BLOCKS - PREVIEW_EXTRA_BLOCKS
+    message = admin_digest(digest.figures, digest.at_risk, upload_chart(client, digest, now), max_blocks=room)
+    return with_outcomes(db, programme_id, message, max_blocks=room), channel
 
 
 def post_now(db: Database, client: WebClient, team_id: str, now: datetime, channel: str, preview_key: str) -> bool:

@@ -30,14 +30,14 @@ def _digest(ack: Ack, command: dict[str, Any], client: WebClient, services: Serv
         value = json.dumps({"key": uuid.uuid4().hex, "channel": channel})
         confirm = confirm_dialog("Post the digest?", f"The public version goes to <#{channel}>.", "Post it")
         blocks = [
-            *blocks[:48],
+            *blocks,
             context(
                 f"This is the admins' preview. The public post leaves out the named pairs; it goes to <#{channel}>."
             ),
             actions(button("Post to the channel", "digest_post_now", value, style="primary", confirm=confirm)),
         ]
     else:
-        blocks = [*blocks[:49], context("No digest channel yet: choose one in `/reverse-mentor settings`.")]
+        blocks = [*blocks, context("No digest channel yet: choose one in `/reverse-mentor settings`.")]
     client.chat_postMessage(channel=admin, text=message["text"], blocks=blocks)
 
 

@@ -470,6 +470,11 @@ def test_admin_digest_stays_within_fifty_blocks() -> None:
     assert "and 80 more at-risk pairs" in blocks[-1]["elements"][0]["text"]
     few = admin_digest(figures(cancellations(2, 1)), many[:3])["blocks"]
     assert sum(1 for b in few if b.get("block_id", "").startswith("digest_at_risk_")) == 3
+    # the preview keeps two blocks for its own note and button: still every shown pair has its buttons
+    preview = admin_digest(figures(cancellations(2, 1)), many, max_blocks=MAX_BLOCKS - 2)["blocks"]
+    assert len(preview) <= MAX_BLOCKS - 2 and "more at-risk pairs" in preview[-1]["elements"][0]["text"]
+    named = [b for b in preview if "<@UM" in (b.get("text") or {}).get("text", "")]
+    assert len(named) == sum(1 for b in preview if b.get("block_id", "").startswith("digest_at_risk_"))
 
 
 # --- the chart ----------------------------------------------------------------------------------------------

@@ -175,15 +175,19 @@ def _pair_blocks(pair: AtRiskPair) -> list[Block]:
 
 
 def admin_digest(
-    figures: DigestFigures, at_risk: Sequence[AtRiskPair], chart_file_id: str | None = None
+    figures: DigestFigures,
+    at_risk: Sequence[AtRiskPair],
+    chart_file_id: str | None = None,
+    max_blocks: int = MAX_BLOCKS,
 ) -> dict[str, Any]:
-    """The admins' version: the public figures, then who the pairs at risk are and why, with buttons."""
+    """The admins' version: the public figures, then who the pairs at risk are and why, with buttons, in at
+    most `max_blocks` blocks (fewer when the caller adds its own)."""
     blocks = _public_blocks(figures, chart_file_id, "Programme health (admins)")
     if not at_risk:
         blocks += [divider(), section("*Pairs at risk*\nNone right now.")]
         return {"text": headline(figures), "blocks": blocks}
     blocks += [divider(), section(f"*Pairs at risk* ({len(at_risk):,}): only admins see who they are")]
-    free = MAX_BLOCKS - len(blocks)
+    free = max_blocks - len(blocks)
     # two blocks a pair; when they don't all fit, one block is kept for the "and N more" note
     shown = at_risk if 2 * len(at_risk) <= free else at_risk[: (free - 1) // 2]
     for pair in shown:
