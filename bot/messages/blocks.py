@@ -19,6 +19,24 @@ def header(text: str) -> Block:
     return {"type": "header", "text": plain(text[:150])}
 
 
+SECTION_CHARS = 2900  # under Slack's 3,000 per section, with room for a heading line
+
+
+def line_sections(lines: list[str]) -> list[str]:
+    """Lines joined into as few section texts as fit, never splitting a line (a cut line can break a
+    mention or a date token in half)."""
+    chunks: list[str] = []
+    current = ""
+    for line in lines:
+        if current and len(current) + len(line) + 1 > SECTION_CHARS:
+            chunks.append(current)
+            current = ""
+        current = f"{current}\n{line}" if current else line
+    if current:
+        chunks.append(current)
+    return chunks
+
+
 def section(text: str, accessory: dict[str, Any] | None = None) -> Block:
     block: Block = {"type": "section", "text": mrkdwn(text[:3000])}
     if accessory is not None:

@@ -7,7 +7,17 @@ from datetime import datetime
 from typing import Any
 
 from bot.escaping import escape
-from bot.messages.blocks import Block, actions, button, confirm_dialog, context, divider, header, section
+from bot.messages.blocks import (
+    Block,
+    actions,
+    button,
+    confirm_dialog,
+    context,
+    divider,
+    header,
+    line_sections,
+    section,
+)
 from bot.messages.checkins import when_text
 from bot.messages.help import COMMAND
 from bot.messages.intro import rules_sections
@@ -89,13 +99,8 @@ def _history_line(item: HistoryItem) -> str:
 def _history_blocks(history: tuple[HistoryItem, ...]) -> list[Block]:
     if not history:
         return []
-    return [
-        divider(),
-        section(
-            "*Your sessions* (your own answers; your partner never sees them)\n"
-            + "\n".join(_history_line(h) for h in history)
-        ),
-    ]
+    lines = ["*Your sessions* (your own answers; your partner never sees them)", *map(_history_line, history)]
+    return [divider(), *(section(text) for text in line_sections(lines))]
 
 
 def _pair_blocks(pair: PairView, role: str | None) -> list[Block]:

@@ -14,27 +14,14 @@ from bot.messages.blocks import (
     confirm_dialog,
     context,
     header,
+    line_sections,
     option,
     plain,
     section,
 )
 
 SHOWN_LIMIT = 200  # lines listed in Slack; the rest are counted (a message holds 50 blocks)
-SECTION_CHARS = 2900
 MAX_OPTIONS = 100
-
-
-def _chunks(lines: list[str]) -> list[str]:
-    chunks: list[str] = []
-    current = ""
-    for line in lines:
-        if current and len(current) + len(line) + 1 > SECTION_CHARS:
-            chunks.append(current)
-            current = ""
-        current = f"{current}\n{line}" if current else line
-    if current:
-        chunks.append(current)
-    return chunks
 
 
 def _count(n: int, one: str, many: str | None = None) -> str:
@@ -117,13 +104,13 @@ def proposal_message(run_id: int, proposal: dict[str, Any]) -> dict[str, Any]:
         )
     blocks: list[Block] = [header(f"Matching proposal #{run_id}"), section(summary)]
     pair_lines = [_pair_line(i + 1, p) for i, p in enumerate(pairs[:SHOWN_LIMIT])]
-    blocks += [section(chunk) for chunk in _chunks(pair_lines)]
+    blocks += [section(chunk) for chunk in line_sections(pair_lines)]
     if len(pairs) > SHOWN_LIMIT:
         blocks.append(context(f"…and {len(pairs) - SHOWN_LIMIT} more pairs."))
     if unmatched:
         lines = [f"<@{u['user']}> ({u['role']}): {escape(u['reason'])}" for u in unmatched[:SHOWN_LIMIT]]
         blocks.append(section("*Unmatched*"))
-        blocks += [section(chunk) for chunk in _chunks(lines)]
+        blocks += [section(chunk) for chunk in line_sections(lines)]
         if len(unmatched) > SHOWN_LIMIT:
             blocks.append(context(f"…and {len(unmatched) - SHOWN_LIMIT} more unmatched."))
     blocks = blocks[:46]
