@@ -217,10 +217,14 @@ def _row(
 def parse_org_csv(text: str) -> tuple[list[OrgRow], list[ImportProblem]]:
     """Read the CSV. Line numbers count records as a spreadsheet shows rows (a quoted newline stays in its row)."""
     text = text.lstrip("\ufeff")
+    records: list[tuple[int, list[str]]] = []
     try:
-        records = list(enumerate(csv.reader(io.StringIO(text, newline="")), start=1))
-    except csv.Error as error:
-        return [], [ImportProblem(1, f"not a readable CSV file ({error})")]
+        for line, cells in enumerate(csv.reader(io.StringIO(text, newline="")), start=1):
+            records.append((line, cells))
+    except csv.Error as error:  # read until here: the problem starts at the next row
+        line = len(records) + 1
+        hint = 'probably an unclosed quote (") that swallows the rest of the file'
+        return [], [ImportProblem(line, f"the file can't be read from this row on: {hint} ({error})")]
     records = [(line, cells) for line, cells in records if any(c.strip() for c in cells)]
     if not records:
         return [], [

@@ -622,3 +622,12 @@ def test_an_email_added_to_slack_later_imports_on_the_next_try(running_app: Runn
     running_app.driver.submit_view(ADMIN, view, file_values(file))
     assert "2 people: 2 new, 0 updated" in view_text(modal_updates(running_app, 2)[1])
     assert people(running_app.db)["U0NEW"] == ("Finance", 5, "U0BOSS", True)
+
+
+def test_an_unclosed_quote_in_a_large_file_is_reported_where_it_starts() -> None:
+    rows = "".join(f"U0P{n:05d},,Finance,3,\n" for n in range(3000))
+    text = HEADER + rows + 'U0BAD,,"Finance,3,\n' + "x" * 140_000 + "\n" + rows
+    parsed, problems = parse_org_csv(text)
+    assert parsed == [] and len(problems) == 1
+    assert problems[0].line == 3002  # the header, 3,000 good rows, then the row with the stray quote
+    assert "unclosed quote" in problems[0].message
