@@ -113,7 +113,8 @@ def proposal_message(run_id: int, proposal: dict[str, Any]) -> dict[str, Any]:
         blocks += [section(chunk) for chunk in line_sections(lines)]
         if len(unmatched) > SHOWN_LIMIT:
             blocks.append(context(f"…and {len(unmatched) - SHOWN_LIMIT} more unmatched."))
-    blocks = blocks[:46]
+    if len(blocks) > 46:  # a message holds 50 blocks and the controls take the last ones
+        blocks = [*blocks[:45], context("…and more than one message can show: the counts above are complete.")]
     blocks += _controls(run_id, proposal)
     return {"text": f"Matching proposal #{run_id}: {len(pairs)} pairs", "blocks": blocks}
 
