@@ -356,18 +356,27 @@ def set_status(db: Database, team_id: str, user_id: str, status: str) -> str | N
         return previous
 
 
-def erase(db: Database, team_id: str, user_id: str) -> int | None:
-    """Leave and erase the person's answers and free text. Returns answers erased, None if never joined."""
+@dataclass(frozen=True)
+class Erasure:
+    erased: int  # answers deleted
+    repeat: bool  # they had left and nothing was left to erase: a double click, nothing to tell them
+
+
+def erase(db: Database, team_id: str, user_id: str) -> Erasure | None:
+    """Leave and erase the person's answers and free text; None if they never joined. The participant row is
+    locked, so of two clicks at once the second sees the first's erasure."""
     with db.unit_of_work() as session:
         programme = current_programme(session, team_id)
-        participant = participant_queries.participant_by_slack_id(session, programme.id, user_id)
+        participant = participant_queries.participant_by_slack_id(session, programme.id, user_id, for_update=True)
         if participant is None:
             return None
+        had_left = participant.status == "left"
         erased = participant_queries.erase_answers(session, participant.id)
         if participant.status != "left":
             end_pairs_of_leaver(session, participant)
         participant.perspectives = ""
         participant.off_limits = ""
         participant.status = "left"
-        participant.left_at = utcnow()
-        return erased
+        if not had_left:
+            participant.left_at = utcnow()
+        return Erasure(erased, repeat=had_left and erased == 0)

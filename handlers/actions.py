@@ -22,10 +22,12 @@ def on_leave_confirm(ack: Ack, body: dict[str, Any], respond: Respond, client: W
     team_id, user_id = team_of(body), body["user"]["id"]
     erase = body["actions"][0].get("value") == "erase"
     if erase:
-        erased = participants.erase(services.db, team_id, user_id)
+        erasure = participants.erase(services.db, team_id, user_id)
+        if erasure is not None and erasure.repeat:
+            return  # a double click: the first click's answer stands
         text = (
-            f"You've left the programme and {erased or 0} of your check-in and survey answers were erased. "
-            "Thank you for taking part."
+            f"You've left the programme and {erasure.erased if erasure else 0} of your check-in and survey "
+            "answers were erased. Thank you for taking part."
         )
     else:
         participants.set_status(services.db, team_id, user_id, "left")

@@ -101,7 +101,8 @@ def test_erasing_also_removes_the_closing_survey_answers(running_app: RunningApp
         session.add(
             SurveyResponse(team_id=TEAM, cohort_id=cohort.id, participant_id=participant.id, what_changed="My boss")
         )
-    assert participants.erase(running_app.db, TEAM, "U0JUNIOR") == 1
+    assert participants.erase(running_app.db, TEAM, "U0JUNIOR") == participants.Erasure(1, repeat=False)
+    assert participants.erase(running_app.db, TEAM, "U0JUNIOR") == participants.Erasure(0, repeat=True)
     with running_app.db.unit_of_work() as session:
         assert session.scalars(select(SurveyResponse)).all() == []
 

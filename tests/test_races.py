@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import event, func, select
 
-from bot import checkins, ground_rules, match_flow, sessions
+from bot import checkins, ground_rules, match_flow, participants, sessions
 from storage.db import Database
 from storage.models import CheckIn, GroundRules, MatchRun, MentoringSession, Pair, Participant, Person
 from storage.queries.programmes import current_programme
@@ -126,3 +126,10 @@ def test_both_answering_a_check_in_at_once_decide_on_both_answers(db: Database) 
     with db.unit_of_work() as session:
         meeting = session.get(MentoringSession, meeting_id)
         assert (meeting.state, meeting.cancelled_by) == ("cancelled", "senior")
+
+
+def test_leave_and_erase_clicked_twice_at_once_is_answered_once(db: Database) -> None:
+    make_pair(db, TEAM, "U0M1", "U0S1")
+    with slow_reads(db, "participants"):
+        erasures = at_once([lambda: participants.erase(db, TEAM, "U0M1") for _ in range(2)])
+    assert sorted(e.repeat for e in erasures if e is not None) == [False, True]

@@ -8,6 +8,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from storage.models import CheckIn, Participant, Person, SurveyResponse
+from storage.queries import locks
 
 
 def participant_for(session: Session, programme_id: int, person_id: int) -> Participant | None:
@@ -16,12 +17,18 @@ def participant_for(session: Session, programme_id: int, person_id: int) -> Part
     ).first()
 
 
-def participant_by_slack_id(session: Session, programme_id: int, slack_user_id: str) -> Participant | None:
-    return session.scalars(
+def participant_by_slack_id(
+    session: Session, programme_id: int, slack_user_id: str, for_update: bool = False
+) -> Participant | None:
+    """`for_update`: the participant row locked (see `locks.for_update`), for a decision that depends on it."""
+    query = (
         select(Participant)
         .join(Person, Participant.person_id == Person.id)
         .where(Participant.programme_id == programme_id, Person.slack_user_id == slack_user_id)
-    ).first()
+    )
+    if for_update:
+        query = locks.for_update(session, query, of=Participant)
+    return session.scalars(query).first()
 
 
 def participants(session: Session, programme_id: int, status: str | None = None) -> Sequence[Participant]:
