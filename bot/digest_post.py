@@ -70,7 +70,7 @@ def upload_chart(client: WebClient, digest: Digest, now: datetime) -> str | None
 
 
 def with_outcomes(db: Database, programme_id: int, message: dict, max_blocks: int = MAX_BLOCKS) -> dict:
-    """Add the cohort survey and action follow-up sections before the closing note (within 50 blocks)."""
+    """Add the cohort survey and action follow-up sections before the closing note (within `max_blocks`)."""
     extra = outcome_blocks(outcomes(db, programme_id))
     if not extra:
         return message

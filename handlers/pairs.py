@@ -140,6 +140,10 @@ def on_log_submit(ack: Ack, body: dict[str, Any], client: WebClient, services: S
 NO_PAIR = "You don't have an active pair yet: you'll hear from me when you're matched."
 
 
+def _session_modal(kind: str, pairs: list[tuple[int, str, str]]) -> dict[str, Any]:
+    return schedule_modal(pairs) if kind == "schedule" else log_modal(pairs)
+
+
 def open_for_user(
     client: WebClient, services: Services, team_id: str, user_id: str, trigger_id: str, kind: str
 ) -> str | None:
@@ -147,7 +151,7 @@ def open_for_user(
     pairs = sessions.pairs_of_user(services.db, team_id, user_id)
     if not pairs:
         return NO_PAIR
-    client.views_open(trigger_id=trigger_id, view=schedule_modal(pairs) if kind == "schedule" else log_modal(pairs))
+    client.views_open(trigger_id=trigger_id, view=_session_modal(kind, pairs))
     return None
 
 
@@ -180,8 +184,7 @@ def _command(kind: str) -> Any:
             ack(response_type="ephemeral", text=NO_PAIR)
             return
         ack()
-        view = schedule_modal(pairs) if kind == "schedule" else log_modal(pairs)
-        client.views_open(trigger_id=command["trigger_id"], view=view)
+        client.views_open(trigger_id=command["trigger_id"], view=_session_modal(kind, pairs))
 
     return run
 

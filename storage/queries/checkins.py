@@ -41,6 +41,7 @@ def claim_for_checkin(session: Session, session_id: int, now: datetime) -> bool:
 
 
 def session_for_update(session: Session, session_id: int) -> MentoringSession:
+    """The session row, locked (see `locks.for_update`) and read after the lock."""
     return session.scalars(
         locks.for_update(session, select(MentoringSession).where(MentoringSession.id == session_id))
     ).one()
