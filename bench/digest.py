@@ -1,4 +1,4 @@
-"""Benchmark for bot.digest: the whole digest over 1,000,000 sessions and their check-ins.
+"""Benchmark for bot.digest.figures: the whole digest over 1,000,000 sessions and their check-ins.
 
 Run: .venv/bin/python bench/digest.py [--pairs 100000] [--sessions 1000000]
                                       [--postgres-url postgresql+psycopg://postgres@127.0.0.1:5432/test]
@@ -45,9 +45,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy import create_engine, insert, select, text
 from sqlalchemy.engine import make_url
 
-from bot.digest import MIN_GROUP, Activity, Digest, WeekCounts, headline, prepare_digest
-from bot.digest_chart import render_chart
-from bot.export import export_csv
+from bot.digest.chart import render_chart
+from bot.digest.export import export_csv
+from bot.digest.figures import MIN_GROUP, Activity, Digest, WeekCounts, headline, prepare_digest
 from storage.db import Database
 from storage.models import CheckIn, MentoringSession, Pair, Participant, Person, Programme, Workspace
 from storage.queries import digest as queries

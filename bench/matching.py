@@ -1,4 +1,4 @@
-"""Benchmark for bot.matching on a synthetic organisation.
+"""Benchmark for bot.matching.rules on a synthetic organisation.
 
 Run: .venv/bin/python bench/matching.py [--sizes 500,2000,5000] [--seed 7]
 
@@ -33,7 +33,7 @@ from scipy.optimize import linear_sum_assignment
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.matching import (
+from bot.matching.rules import (
     TECHNOLOGY_TOPICS,
     Candidate,
     MatchResult,

@@ -1,4 +1,4 @@
-"""Benchmark for bot.nudge_scan: the nudge scan over 100,000 pairs and 1,000,000 sessions, beside a naive loop.
+"""Benchmark for bot.nudges.scan: the nudge scan over 100,000 pairs and 1,000,000 sessions, beside a naive loop.
 
 Run: .venv/bin/python bench/nudges.py [--pairs 100000] [--sessions 1000000] [--sample 2000] [--repeats 3]
                                       [--postgres-url postgresql+psycopg://postgres@127.0.0.1:5432/test]
@@ -12,7 +12,7 @@ For each database (a temporary SQLite file; on PostgreSQL a database `bench_nudg
    booked ahead), two check-ins per past session (12% unanswered), some idle pairs, some that never met,
    some seniors who cancel half the time. Bulk executemany inserts; generation is not what is measured.
 2. time the naive way on a random sample of pairs: one pair at a time, one query for its sessions with
-   their check-ins and one for its earlier nudges, then the same pure rules (`bot.nudges.decide_for_pair`);
+   their check-ins and one for its earlier nudges, then the same pure rules (`bot.nudges.rules.decide_for_pair`);
    the time is extrapolated linearly to all pairs (the output says so).
 3. check that one `scan()` decides exactly what the naive loop decided for the sampled pairs.
 4. time `scan()`, everything it does in its one transaction: the set-based reads, the rules, building the
@@ -45,9 +45,9 @@ from sqlalchemy import create_engine, delete, insert, inspect, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import joinedload
 
-from bot import nudges as rules
-from bot.nudge_scan import ScanReport, scan, thresholds_of
-from bot.nudges import Member, OpenCheckIn, PairHistory, PastSession, PreviousNudge
+from bot.nudges import rules
+from bot.nudges.rules import Member, OpenCheckIn, PairHistory, PastSession, PreviousNudge
+from bot.nudges.scan import ScanReport, scan, thresholds_of
 from storage.db import Database
 from storage.models import (
     CheckIn,
@@ -520,7 +520,7 @@ def report(results: list[Result], repeats: int) -> bool:
         print("-" * width)
     print(
         "The naive loop visits a random sample of pairs and is extrapolated linearly to all pairs; it and the\n"
-        "scan apply the same rules (bot/nudges.py) to the same data in the same run. Times are wall-clock on a\n"
+        "scan apply the same rules (bot/nudges/rules.py) to the same data in the same run. Times are wall-clock on a\n"
         "warm database; the catch-up figure includes writing every nudge to nudge_log and the outbox."
     )
     return ok

@@ -1,4 +1,4 @@
-"""Benchmark for bot.outbox: how long the outbox itself adds to sending a round of intros.
+"""Benchmark for bot.delivery.outbox: how long the outbox itself adds to sending a round of intros.
 
 Run: .venv/bin/python bench/outbox.py [--rows 340] [--senders 1,2] [--url postgresql+psycopg://...]
 
@@ -21,8 +21,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from slack_sdk import WebClient
 from sqlalchemy import delete
 
-from bot.outbox import OutboxSender
-from bot.slack_standin import SlackStandIn, StandInUser
+from bot.delivery.outbox import OutboxSender
+from bot.simulation.standin import SlackStandIn, StandInUser
 from storage.db import Database
 from storage.models import OutboxMessage
 from storage.queries.outbox import enqueue

@@ -8,10 +8,11 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot import pair_endings, participants
+from bot.delivery.outbox import OutboxSender
 from bot.messages.help import leave_confirm_blocks
-from bot.outbox import OutboxSender
-from bot.services import Services
+from bot.pairs import endings as pair_endings
+from bot.participants import enrolment as participants
+from bot.runtime.services import Services
 from handlers.commands import open_join_modal
 from handlers.home import publish_home
 from handlers.payload import team_of

@@ -9,7 +9,6 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot import checkins
 from bot.messages.checkins import (
     DETAILS_CALLBACK,
     RESCHEDULE_CALLBACK,
@@ -18,7 +17,8 @@ from bot.messages.checkins import (
     reopened_message,
     reschedule_modal,
 )
-from bot.services import Services
+from bot.runtime.services import Services
+from bot.sessions import checkins
 from handlers.payload import team_of
 
 

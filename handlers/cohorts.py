@@ -9,12 +9,12 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot import cohorts
-from bot.escaping import escape
+from bot.cohorts import lifecycle as cohorts
+from bot.delivery.outbox import OutboxSender
 from bot.messages.blocks import actions, button, confirm_dialog, section
 from bot.messages.cohorts import OPEN_COHORT_CALLBACK, SURVEY_CALLBACK, open_cohort_modal, survey_modal
-from bot.outbox import OutboxSender
-from bot.services import Services
+from bot.messages.escaping import escape
+from bot.runtime.services import Services
 from handlers.commands import register_subcommand
 from handlers.payload import team_of
 

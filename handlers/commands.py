@@ -9,11 +9,11 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot import participants
 from bot.messages import help as help_messages
 from bot.messages.join import join_modal
-from bot.services import Services
-from bot.slack_profiles import fetch_profile
+from bot.participants import enrolment as participants
+from bot.participants.profiles import fetch_profile
+from bot.runtime.services import Services
 
 log = logging.getLogger(__name__)
 Subcommand = Callable[[Ack, dict[str, Any], WebClient, Services], None]

@@ -10,10 +10,10 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot import digest_post
+from bot.delivery.outbox import OutboxSender
+from bot.digest import posting as digest_post
 from bot.messages.blocks import actions, button, confirm_dialog, context
-from bot.outbox import OutboxSender
-from bot.services import Services
+from bot.runtime.services import Services
 from handlers.commands import register_subcommand
 from handlers.payload import team_of
 

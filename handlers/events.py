@@ -7,7 +7,7 @@ from typing import Any
 from slack_bolt import App
 from slack_sdk import WebClient
 
-from bot.services import Services
+from bot.runtime.services import Services
 from handlers.home import publish_home
 
 

@@ -8,9 +8,9 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot import follow_ups
 from bot.messages.follow_ups import follow_up_answered
-from bot.services import Services
+from bot.runtime.services import Services
+from bot.sessions import follow_ups
 from handlers.payload import team_of
 
 

@@ -6,9 +6,10 @@ from datetime import UTC, datetime
 
 from slack_sdk import WebClient
 
-from bot import digest_post, participants
+from bot.digest import posting as digest_post
 from bot.messages.home import home_view
-from bot.services import Services
+from bot.participants import enrolment as participants
+from bot.runtime.services import Services
 
 
 def publish_home(client: WebClient, services: Services, team_id: str, user_id: str) -> None:

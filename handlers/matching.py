@@ -10,10 +10,10 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot import match_flow
+from bot.delivery.outbox import OutboxSender
+from bot.matching import rounds as match_flow
 from bot.messages.matching import decided_message, progress_text, proposal_message
-from bot.outbox import OutboxSender
-from bot.services import Services
+from bot.runtime.services import Services
 from handlers.commands import register_subcommand
 from handlers.payload import team_of
 

@@ -14,8 +14,8 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.messages import org_import as screens
-from bot.org_import import FileDownloadError, OrgImportError, import_uploaded_file, is_csv_file
-from bot.services import Services
+from bot.org_import.importer import FileDownloadError, OrgImportError, import_uploaded_file, is_csv_file
+from bot.runtime.services import Services
 from handlers.commands import register_subcommand
 from handlers.payload import team_of
 

@@ -9,12 +9,14 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot import checkins, ground_rules, sessions
+from bot.delivery.outbox import OutboxSender
+from bot.delivery.pair_posts import post_to_pair
 from bot.messages.intro import EDIT_RULES_CALLBACK, edit_rules_modal, rules_agreed_message, rules_update_message
 from bot.messages.sessions import LOG_CALLBACK, SCHEDULE_CALLBACK, log_modal, schedule_modal, session_scheduled_message
-from bot.notify import post_to_pair
-from bot.outbox import OutboxSender
-from bot.services import Services
+from bot.pairs import ground_rules
+from bot.runtime.services import Services
+from bot.sessions import checkins
+from bot.sessions import scheduling as sessions
 from handlers.commands import register_subcommand
 from handlers.home import publish_home
 from handlers.payload import team_of

@@ -8,10 +8,10 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot import pairs_overview
+from bot.delivery.outbox import OutboxSender
 from bot.messages.pairs_overview import history_modal, overview_modal
-from bot.outbox import OutboxSender
-from bot.services import Services
+from bot.pairs import overview as pairs_overview
+from bot.runtime.services import Services
 from handlers.commands import register_subcommand
 from handlers.payload import team_of
 

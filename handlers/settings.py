@@ -9,9 +9,10 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot import digest_post, programme_settings
+from bot.digest import posting as digest_post
 from bot.messages import settings as screens
-from bot.services import Services
+from bot.runtime.services import Services
+from bot.settings import programme as programme_settings
 from handlers.commands import register_subcommand
 from handlers.payload import team_of
 

@@ -8,10 +8,10 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot import participants
 from bot.messages.join import CALLBACK_ID as JOIN_CALLBACK
 from bot.messages.join import parse_join
-from bot.services import Services
+from bot.participants import enrolment as participants
+from bot.runtime.services import Services
 from handlers.home import publish_home
 
 log = logging.getLogger(__name__)

@@ -13,7 +13,7 @@ from sqlalchemy import Connection, create_engine, make_url, text
 
 from storage.db import Database
 from storage.models import Base
-from tests.harness import RunningApp, start_app
+from tests.support.harness import RunningApp, start_app
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 

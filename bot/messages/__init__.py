@@ -1,1 +1,1 @@
-"""Block Kit builders, one module per surface. Every user-typed string goes through `bot.escaping.escape`."""
+"""Block Kit builders, one module per surface. Every user-typed string goes through `bot.messages.escaping.escape`."""

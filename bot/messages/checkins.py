@@ -6,8 +6,8 @@ import json
 from datetime import datetime
 from typing import Any
 
-from bot.escaping import escape
 from bot.messages.blocks import Block, actions, button, context, input_block, modal, option, section
+from bot.messages.escaping import escape
 
 DETAILS_CALLBACK = "checkin_details_modal"
 RESCHEDULE_CALLBACK = "checkin_reschedule_modal"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from bot.escaping import escape
 from bot.messages.blocks import Block, actions, button, context, input_block, modal, option, section
+from bot.messages.escaping import escape
 
 OPEN_COHORT_CALLBACK = "open_cohort_modal"
 SURVEY_CALLBACK = "cohort_survey_modal"

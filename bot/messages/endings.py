@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.escaping import escape
 from bot.messages.blocks import section
+from bot.messages.escaping import escape
 
 
 def _message(text: str) -> dict[str, Any]:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from bot.escaping import escape
 from bot.messages.blocks import actions, button, context, section
+from bot.messages.escaping import escape
 
 ANSWER_WORDS = {"done": "done", "in_progress": "in progress", "dropped": "dropped"}
 

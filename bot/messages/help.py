@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.escaping import escape
 from bot.messages.blocks import Block, actions, button, confirm_dialog, context, header, section
-from bot.participants import ParticipantStatus
+from bot.messages.escaping import escape
+from bot.participants.enrolment import ParticipantStatus
 
 COMMAND = "/reverse-mentor"
 PARTICIPANT_COMMANDS = (

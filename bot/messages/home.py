@@ -6,7 +6,6 @@ import json
 from datetime import datetime
 from typing import Any
 
-from bot.escaping import escape
 from bot.messages.blocks import (
     Block,
     actions,
@@ -19,9 +18,10 @@ from bot.messages.blocks import (
     section,
 )
 from bot.messages.checkins import when_text
+from bot.messages.escaping import escape
 from bot.messages.help import COMMAND
 from bot.messages.intro import rules_sections
-from bot.participants import HistoryItem, PairView, ParticipantStatus
+from bot.participants.enrolment import HistoryItem, PairView, ParticipantStatus
 from storage.models import utcnow
 
 STATE_WORDS = {"scheduled": "scheduled", "held": "held", "cancelled": "cancelled", "rescheduled": "rescheduled"}

@@ -6,7 +6,6 @@ import json
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from bot.escaping import escape
 from bot.messages.blocks import (
     Block,
     actions,
@@ -18,6 +17,7 @@ from bot.messages.blocks import (
     modal,
     section,
 )
+from bot.messages.escaping import escape
 
 if TYPE_CHECKING:
     from storage.models import GroundRules, Pair, Participant

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from bot.escaping import escape
 from bot.messages.blocks import (
     Block,
     actions,
@@ -19,6 +18,7 @@ from bot.messages.blocks import (
     plain,
     section,
 )
+from bot.messages.escaping import escape
 
 SHOWN_LIMIT = 200  # lines listed in Slack; the rest are counted (a message holds 50 blocks)
 MAX_OPTIONS = 100

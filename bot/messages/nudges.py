@@ -11,10 +11,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from bot.escaping import escape
 from bot.messages.blocks import Block, actions, button, context, section
 from bot.messages.checkins import checkin_message, when_text
-from bot.nudges import HELD, JUNIOR_CANCELLED, RESCHEDULED, SENIOR_CANCELLED, PastSession
+from bot.messages.escaping import escape
+from bot.nudges.rules import HELD, JUNIOR_CANCELLED, RESCHEDULED, SENIOR_CANCELLED, PastSession
 
 
 def _schedule_button(pair_id: int) -> Block:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from bot.escaping import escape
 from bot.messages.blocks import Block, context, input_block, modal, section
-from bot.org_import import ImportProblem, ImportSummary
+from bot.messages.escaping import escape
+from bot.org_import.importer import ImportProblem, ImportSummary
 
 CALLBACK_ID = "org_import_modal"
 FILE_BLOCK = "org_file"

@@ -11,7 +11,7 @@ from bot.messages.blocks import Block, actions, button, confirm_dialog, context,
 from bot.messages.checkins import when_text
 
 if TYPE_CHECKING:
-    from bot.pairs_overview import Page, PairStatus
+    from bot.pairs.overview import Page, PairStatus
     from storage.models import MentoringSession
 
 OVERVIEW_CALLBACK = "pairs_overview_modal"

@@ -7,10 +7,10 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from bot.escaping import escape
 from bot.messages.blocks import Block, context, header, input_block, modal, option, plain, section
 from bot.messages.checkins import when_text
-from bot.programme_settings import (
+from bot.messages.escaping import escape
+from bot.settings.programme import (
     DECIMALS,
     MAX_TOPICS,
     MIN_TOPICS,

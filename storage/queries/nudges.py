@@ -1,7 +1,7 @@
 """The nudge scan's reads and its one bulk write, for every active pair of every programme at once.
 
 Each read narrows in SQL to the pairs that can need a nudge, by a necessary condition of a rule in
-`bot/nudges.py` (never a different one: the rules still decide), so Python only sees those rows:
+`bot/nudges/rules.py` (never a different one: the rules still decide), so Python only sees those rows:
 
 * `pair_signals`: one pass over the active pairs with, per pair, the senior's cancellations among its last
   M sessions with an outcome and its latest session held or scheduled (two index seeks each, as correlated
@@ -260,7 +260,7 @@ def pair_signals(
     )
     period = Programme.stale_factor * pairs.cadence * 86400.0
     anchor = epoch_seconds(func.coalesce(last_session_at, Pair.created_at))
-    # both members already nudged in this stretch, within the last period: nothing new to say (bot/nudges.py)
+    # both members already nudged in this stretch, within the last period: nothing new to say (bot/nudges/rules.py)
     both_nudged = (
         select(func.count(distinct(NudgeLog.recipient_user_id)))
         .where(

@@ -1,7 +1,7 @@
 """The outbox: Web API calls queued durably with the decision behind them, claimed, and marked as they go.
 
 Every function takes the caller's Session and never commits: `enqueue` runs inside the transaction that
-made the decision; the sender (bot/outbox.py) gives each claim and each outcome its own small transaction.
+made the decision; the sender (bot/delivery/outbox.py) gives each claim and each outcome its own small transaction.
 
 Claiming is a compare-and-set (`UPDATE ... WHERE id = :id AND status = 'pending' ...`), so two senders,
 in two threads or two processes, on SQLite or PostgreSQL, can never both own one row: the second UPDATE

@@ -1,0 +1,1 @@
+"""Cohorts: opening, closing with a survey, and the next cohort."""

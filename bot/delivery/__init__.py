@@ -1,0 +1,1 @@
+"""Getting messages to Slack: the outbox sender, the Slack client, quiet hours, pair posts."""

@@ -1,0 +1,1 @@
+"""The programme-health digest: figures, disclosure rule, chart, schedule, posting, export."""

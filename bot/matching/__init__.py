@@ -1,0 +1,1 @@
+"""Matching: the pure assignment rules and the admin's matching rounds."""

@@ -1,0 +1,1 @@
+"""Importing the org chart from the HR system's CSV."""

@@ -1,0 +1,1 @@
+"""Pairs: ground rules, the admins' overview, ending a pair kindly."""

@@ -1,0 +1,1 @@
+"""Participants: joining, profile, pause, resume, leave and erasure."""

@@ -1,0 +1,382 @@
+"""Opting in and out: the join form's rules, and a participant's pause, resume, leave and erasure."""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from bot.cohorts import lifecycle as cohorts
+from bot.pairs.endings import end_pairs_of_leaver
+from bot.participants.mentor_guides import guides_for, tips
+from storage.db import Database
+from storage.models import Pair, Participant, Person, utcnow
+from storage.queries import cohorts as cohort_queries
+from storage.queries import participants as participant_queries
+from storage.queries import people as people_queries
+from storage.queries.checkins import history_for
+from storage.queries.pairs import active_pairs_of, active_partner_user_ids, ground_rules_for, next_session
+from storage.queries.programmes import current_programme
+
+TEXT_LIMIT = 500
+DEPARTMENT_LIMIT = 120
+LEVELS = range(1, 21)
+CADENCES = (14, 21, 28, 42)
+
+
+@dataclass(frozen=True)
+class JoinForm:
+    role: str | None
+    department: str
+    level: int | None
+    manager_user_id: str | None
+    topics_offered: tuple[str, ...] = ()
+    topics_wanted: tuple[str, ...] = ()
+    perspectives: str = ""
+    off_limits: str = ""
+    format: str | None = "either"
+    cadence_days: int = 21
+    consent: bool = False
+    level_raw: str = ""
+    self_rating: int | None = None
+
+
+@dataclass(frozen=True)
+class SlackProfile:
+    """What `users.info` tells us about a person."""
+
+    name: str | None = None
+    tz: str | None = None
+    tz_offset_seconds: int = 0
+    email: str | None = None
+
+
+@dataclass(frozen=True)
+class JoinPrefill:
+    """What the join modal starts from: a previous answer, else the org chart."""
+
+    role: str | None = None
+    department: str = ""
+    level: int | None = None
+    manager_user_id: str | None = None
+    topics_offered: tuple[str, ...] = ()
+    topics_wanted: tuple[str, ...] = ()
+    perspectives: str = ""
+    off_limits: str = ""
+    format: str = "either"
+    cadence_days: int = 21
+    consent: bool = False
+    name: str | None = None
+    topics: tuple[str, ...] = field(default_factory=tuple)
+    already_joined: bool = False
+    self_rating: int | None = None
+
+
+def _typical_level(session: Session, programme_id: int, role: str) -> float | None:
+    levels = [
+        p.person.level
+        for p in participant_queries.participants(session, programme_id, status="active")
+        if p.role == role and p.person.level is not None
+    ]
+    return statistics.median(levels) if len(levels) >= 3 else None
+
+
+def _manages(session: Session, team_id: str, user_id: str, manager_user_id: str) -> bool:
+    """True when `user_id` is somewhere in `manager_user_id`'s management chain (would make a cycle)."""
+    manager = people_queries.person_by_slack_id(session, team_id, manager_user_id)
+    seen: set[int] = set()
+    while manager is not None and manager.id not in seen:
+        if manager.slack_user_id == user_id:
+            return True
+        seen.add(manager.id)
+        manager = manager.manager
+    return False
+
+
+def validate_join(db: Database, team_id: str, user_id: str, form: JoinForm) -> dict[str, str]:
+    """Inline errors keyed by the modal's block ids; empty when the form may be saved."""
+    errors: dict[str, str] = {}
+    if form.role not in ("mentor", "mentee"):
+        errors["role"] = "Choose whether you join as a mentor (junior) or a mentee (senior leader)."
+    if not form.department.strip():
+        errors["department"] = "Tell us your department."
+    elif len(form.department) > DEPARTMENT_LIMIT:
+        errors["department"] = f"Keep the department under {DEPARTMENT_LIMIT} characters."
+    if form.level is None or form.level not in LEVELS:
+        errors["level"] = f"Enter your job level as a whole number from {LEVELS.start} to {LEVELS.stop - 1}."
+    if form.manager_user_id == user_id:
+        errors["manager"] = "You can't be your own manager: choose the person you report to, or leave it empty."
+    for block_id, text in (("perspectives", form.perspectives), ("off_limits", form.off_limits)):
+        if len(text) > TEXT_LIMIT:
+            errors[block_id] = f"Keep this under {TEXT_LIMIT} characters (it is {len(text)})."
+    if form.role == "mentor" and not form.topics_offered:
+        errors["topics_offered"] = "Pick at least one topic you can offer as a mentor."
+    if form.role == "mentee" and not form.topics_wanted:
+        errors["topics_wanted"] = "Pick at least one topic you want to learn about."
+    if form.format not in ("in_person", "video", "either"):
+        errors["format"] = "Choose how you would like to meet."
+    if form.cadence_days not in CADENCES:
+        errors["cadence"] = "Choose how often you would like to meet."
+    if not form.consent:
+        errors["consent"] = "Please agree to the confidentiality terms to take part."
+    if form.role == "mentee" and (form.self_rating is None or not 1 <= form.self_rating <= 5):
+        errors["self_rating"] = "Rate your understanding of your chosen topics from 1 to 5, so we can see the change."
+    cohort_problem = cohorts.join_check(db, team_id, form.role)
+    if cohort_problem:
+        errors["role"] = cohort_problem
+    if errors:
+        return errors
+    with db.unit_of_work() as session:
+        if form.manager_user_id and _manages(session, team_id, user_id, form.manager_user_id):
+            errors["manager"] = "That person reports to you (directly or further down): choose your own manager."
+        programme = current_programme(session, team_id)
+        errors.update(_level_sanity(session, programme.id, form))
+    return errors
+
+
+def _level_sanity(session: Session, programme_id: int, form: JoinForm) -> dict[str, str]:
+    """Mentors are the junior party: catch a level at or above the programme's typical mentee."""
+    assert form.level is not None
+    if form.role == "mentor":
+        typical = _typical_level(session, programme_id, "mentee")
+        if typical is not None and form.level >= typical:
+            return {
+                "level": f"Mentors are the junior party, and level {form.level} is at or above a typical "
+                f"mentee here (level {typical:g}). Did you mean to join as a mentee?"
+            }
+    if form.role == "mentee":
+        typical = _typical_level(session, programme_id, "mentor")
+        if typical is not None and form.level <= typical:
+            return {
+                "level": f"Mentees are the senior party, and level {form.level} is at or below a typical "
+                f"mentor here (level {typical:g}). Did you mean to join as a mentor?"
+            }
+    return {}
+
+
+def prefill_for(db: Database, team_id: str, user_id: str, profile: SlackProfile) -> JoinPrefill:
+    """Remember what Slack told us about the person, and prefill from their last answer or the org chart."""
+    with db.unit_of_work() as session:
+        programme = current_programme(session, team_id)
+        person = people_queries.ensure_person(session, team_id, user_id)
+        _apply_profile(person, profile)
+        manager_id = person.manager.slack_user_id if person.manager else None
+        participant = participant_queries.participant_for(session, programme.id, person.id)
+        topics = tuple(programme.topics)
+        if participant is None:
+            return JoinPrefill(
+                department=person.department or "",
+                level=person.level,
+                manager_user_id=manager_id,
+                name=person.display_name,
+                topics=topics,
+            )
+        return JoinPrefill(
+            role=participant.role,
+            department=person.department or "",
+            level=person.level,
+            manager_user_id=manager_id,
+            topics_offered=tuple(participant.topics_offered),
+            topics_wanted=tuple(participant.topics_wanted),
+            perspectives=participant.perspectives,
+            off_limits=participant.off_limits,
+            format=participant.format,
+            cadence_days=participant.cadence_days,
+            consent=participant.consent,
+            name=person.display_name,
+            topics=topics,
+            already_joined=True,
+            self_rating=participant.self_rating_join,
+        )
+
+
+def _apply_profile(person: Person, profile: SlackProfile) -> None:
+    if profile.name:
+        person.display_name = profile.name
+    if profile.tz:
+        person.tz = profile.tz
+        person.tz_offset_seconds = profile.tz_offset_seconds
+    if profile.email and not person.email:
+        person.email = profile.email
+
+
+def save_join(db: Database, team_id: str, user_id: str, form: JoinForm) -> tuple[Participant, bool]:
+    """Create or update the participant (joining twice updates); returns it and whether it is new."""
+    with db.unit_of_work() as session:
+        programme = current_programme(session, team_id)
+        person = people_queries.ensure_person(session, team_id, user_id)
+        person.department = form.department.strip()
+        person.level = form.level
+        if form.manager_user_id:
+            person.manager_id = people_queries.ensure_person(session, team_id, form.manager_user_id).id
+        participant = participant_queries.participant_for(session, programme.id, person.id)
+        created = participant is None
+        if participant is None:
+            participant = Participant(team_id=team_id, programme_id=programme.id, person_id=person.id)
+            session.add(participant)
+        participant.role = form.role or "mentor"
+        participant.topics_offered = list(form.topics_offered)
+        participant.topics_wanted = list(form.topics_wanted)
+        participant.perspectives = form.perspectives.strip()
+        participant.off_limits = form.off_limits.strip()
+        participant.format = form.format or "either"
+        participant.cadence_days = form.cadence_days
+        participant.consent = form.consent
+        if participant.role == "mentee" and participant.self_rating_join is None:
+            participant.self_rating_join = form.self_rating  # kept from the first join, to measure the change
+        open_cohort = cohort_queries.open_cohort(session, programme.id)
+        if open_cohort is not None and (participant.cohort_id is None or participant.status == "left"):
+            participant.cohort_id = open_cohort.id
+        if participant.status == "left":
+            participant.left_at = None
+        participant.status = "active"
+        session.flush()
+        return participant, created
+
+
+@dataclass(frozen=True)
+class PairView:
+    """What a participant sees of one of their pairs."""
+
+    pair_id: int
+    partner_user_id: str
+    rules: dict[str, str]
+    rules_agreed: bool
+    next_session: datetime | None
+    next_session_id: int | None = None
+
+
+@dataclass(frozen=True)
+class HistoryItem:
+    """One past or upcoming session with the viewer's own answer (never the partner's)."""
+
+    when: datetime
+    state: str
+    cancelled_by: str | None
+    my_outcome: str | None
+    my_rating: int | None
+    my_action: str | None
+    my_two_way: str | None
+
+
+@dataclass(frozen=True)
+class ParticipantStatus:
+    joined: bool
+    role: str | None = None
+    status: str | None = None
+    department: str | None = None
+    topics_offered: tuple[str, ...] = ()
+    topics_wanted: tuple[str, ...] = ()
+    partner_user_id: str | None = None
+    programme_name: str = ""
+    pairs: tuple[PairView, ...] = ()
+    history: tuple[HistoryItem, ...] = ()
+    guides: tuple[tuple[str, str], ...] = ()
+    tips: tuple[str, ...] = ()
+    mentors_channel: str | None = None
+
+
+def status_of(db: Database, team_id: str, user_id: str) -> ParticipantStatus:
+    with db.unit_of_work() as session:
+        programme = current_programme(session, team_id)
+        participant = participant_queries.participant_by_slack_id(session, programme.id, user_id)
+        if participant is None:
+            return ParticipantStatus(joined=False, programme_name=programme.name)
+        partners = active_partner_user_ids(session, participant.id)
+        pairs = tuple(_pair_view(session, pair, participant.id) for pair in active_pairs_of(session, participant.id))
+        return ParticipantStatus(
+            joined=True,
+            role=participant.role,
+            status=participant.status,
+            department=participant.person.department,
+            topics_offered=tuple(participant.topics_offered),
+            topics_wanted=tuple(participant.topics_wanted),
+            partner_user_id=partners[0] if partners else None,
+            programme_name=programme.name,
+            pairs=pairs,
+            history=tuple(
+                HistoryItem(
+                    m.scheduled_at,
+                    m.state,
+                    m.cancelled_by,
+                    c.outcome if c else None,
+                    c.rating if c else None,
+                    c.action if c else None,
+                    c.two_way if c else None,
+                )
+                for m, c in history_for(session, participant.id)
+            ),
+            guides=tuple(guides_for(participant.topics_offered, programme.mentor_guides))
+            if participant.role == "mentor"
+            else (),
+            tips=tuple(tips(programme.mentor_guides)) if participant.role == "mentor" else (),
+            mentors_channel=programme.mentors_channel if participant.role == "mentor" else None,
+        )
+
+
+def _pair_view(session: Session, pair: Pair, participant_id: int) -> PairView:
+    partner = pair.mentee if pair.mentor_id == participant_id else pair.mentor
+    rules = ground_rules_for(session, pair.id)
+    upcoming = next_session(session, pair.id, utcnow())
+    fields = (
+        {
+            name: getattr(rules, name)
+            for name in ("topics", "off_limits", "meeting_place", "frequency", "confidentiality")
+        }
+        if rules
+        else {}
+    )
+    return PairView(
+        pair_id=pair.id,
+        partner_user_id=partner.person.slack_user_id,
+        rules=fields,
+        rules_agreed=bool(rules and rules.agreed_at),
+        next_session=upcoming.scheduled_at if upcoming else None,
+        next_session_id=upcoming.id if upcoming else None,
+    )
+
+
+def set_status(db: Database, team_id: str, user_id: str, status: str) -> str | None:
+    """Pause, resume or leave. Returns the previous status, or None when the person never joined. Someone
+    who left stays left: coming back is a fresh `join` (it puts them in the open cohort)."""
+    with db.unit_of_work() as session:
+        programme = current_programme(session, team_id)
+        participant = participant_queries.participant_by_slack_id(session, programme.id, user_id)
+        if participant is None:
+            return None
+        previous = participant.status
+        if previous == "left":
+            return previous
+        participant.status = status
+        participant.left_at = utcnow() if status == "left" else None
+        if status == "left" and previous != "left":
+            end_pairs_of_leaver(session, participant)
+        return previous
+
+
+@dataclass(frozen=True)
+class Erasure:
+    erased: int  # answers deleted
+    repeat: bool  # they had left and nothing was left to erase: a double click, nothing to tell them
+
+
+def erase(db: Database, team_id: str, user_id: str) -> Erasure | None:
+    """Leave and erase the person's answers and free text; None if they never joined. The participant row is
+    locked, so of two clicks at once the second sees the first's erasure."""
+    with db.unit_of_work() as session:
+        programme = current_programme(session, team_id)
+        participant = participant_queries.participant_by_slack_id(session, programme.id, user_id, for_update=True)
+        if participant is None:
+            return None
+        had_left = participant.status == "left"
+        erased = participant_queries.erase_answers(session, participant.id)
+        if participant.status != "left":
+            end_pairs_of_leaver(session, participant)
+        participant.perspectives = ""
+        participant.off_limits = ""
+        participant.status = "left"
+        if not had_left:
+            participant.left_at = utcnow()
+        return Erasure(erased, repeat=had_left and erased == 0)

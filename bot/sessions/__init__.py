@@ -1,0 +1,1 @@
+"""Sessions: scheduling, check-ins, reminders and the follow-ups of seniors' actions."""

@@ -1,0 +1,1 @@
+"""Programme settings and who the programme's admins are."""

@@ -1,0 +1,122 @@
+"""The /reverse-mentor router: help, status, pause, resume, leave, admin refusals, unknown input."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+
+from bot.participants import enrolment as participants
+from storage.models import Cohort, Participant, SurveyResponse
+from storage.queries.programmes import current_programme
+from tests.support.flows import join, wait_for
+from tests.support.harness import RunningApp
+
+TEAM = "T0TEAM"
+
+
+def test_unknown_subcommand_answers_with_help_privately(running_app: RunningApp) -> None:
+    body = running_app.driver.command("U0JUNIOR", "frobnicate <!channel>").json()
+    assert body["response_type"] == "ephemeral"
+    text = str(body["blocks"])
+    assert "I don't know `frobnicate`" in text and "/reverse-mentor join" in text
+    assert "<!channel>" not in text
+    assert "For programme admins" not in text
+
+
+def test_empty_command_shows_help_and_admins_see_their_commands(running_app: RunningApp) -> None:
+    body = running_app.driver.command("U0ADMIN", "").json()
+    assert "For programme admins" in str(body["blocks"])
+
+
+def test_admin_subcommands_refuse_non_admins_privately(running_app: RunningApp) -> None:
+    for sub in ("match", "pairs", "digest", "settings", "import-org", "export"):
+        body = running_app.driver.command("U0JUNIOR", sub).json()
+        assert body["response_type"] == "ephemeral"
+        assert "for programme admins" in body["text"], sub
+
+
+def test_status_before_and_after_joining(running_app: RunningApp) -> None:
+    assert "haven't joined" in str(running_app.driver.command("U0JUNIOR", "status").json()["blocks"])
+    join(running_app, "U0JUNIOR")
+    text = str(running_app.driver.command("U0JUNIOR", "status").json()["blocks"])
+    assert "mentor" in text and "not matched yet" in text
+
+
+def test_pause_and_resume_change_the_status_and_say_so(running_app: RunningApp) -> None:
+    assert "haven't joined" in running_app.driver.command("U0JUNIOR", "pause").json()["text"]
+    join(running_app, "U0JUNIOR")
+    assert "Paused" in running_app.driver.command("U0JUNIOR", "pause").json()["text"]
+    assert "already paused" in running_app.driver.command("U0JUNIOR", "pause").json()["text"]
+    with running_app.db.unit_of_work() as session:
+        assert session.scalars(select(Participant.status)).one() == "paused"
+    assert "Welcome back" in running_app.driver.command("U0JUNIOR", "resume").json()["text"]
+
+
+def test_leave_asks_to_confirm_then_erases_answers_on_request(running_app: RunningApp) -> None:
+    join(running_app, "U0JUNIOR")
+    body = running_app.driver.command("U0JUNIOR", "leave").json()
+    actions = next(b for b in body["blocks"] if b["type"] == "actions")["elements"]
+    assert {a["value"] for a in actions} == {"keep", "erase", "stay"}
+    assert all("confirm" in a for a in actions if a["action_id"] == "leave_confirm")
+    with running_app.db.unit_of_work() as session:
+        assert session.scalars(select(Participant.status)).one() == "active"  # nothing happens before confirming
+    published = len(running_app.slack.calls_to("views.publish"))
+    running_app.driver.click("U0JUNIOR", "leave_confirm", "erase", block_id="leave")
+    wait_for(lambda: running_app.slack.calls_to("views.publish")[published:])
+    with running_app.db.unit_of_work() as session:
+        assert session.scalars(select(Participant.status)).one() == "left"
+    replies = wait_for(lambda: running_app.slack.response_url_posts)
+    assert "erased" in replies[-1]["body"]["text"] if "body" in replies[-1] else "erased" in str(replies[-1])
+
+
+def test_someone_who_left_is_not_revived_by_pause_or_resume_and_home_offers_only_joining(
+    running_app: RunningApp,
+) -> None:
+    join(running_app, "U0JUNIOR")
+    running_app.driver.click("U0JUNIOR", "leave_confirm", "keep", block_id="leave")
+    wait_for(lambda: participants.status_of(running_app.db, TEAM, "U0JUNIOR").status == "left")
+    for sub in ("pause", "resume"):
+        assert "join` to come back" in running_app.driver.command("U0JUNIOR", sub).json()["text"]
+    published = len(running_app.slack.calls_to("views.publish"))
+    running_app.driver.click("U0JUNIOR", "home_pause", "", container_type="view")
+    home = wait_for(lambda: running_app.slack.calls_to("views.publish")[published:])[-1].params["view"]
+    with running_app.db.unit_of_work() as session:
+        assert session.scalars(select(Participant.status)).one() == "left"
+    buttons = {e["action_id"] for b in home["blocks"] for e in b.get("elements", []) if "action_id" in e}
+    assert "home_join" in buttons and not buttons & {"home_pause", "home_leave", "home_schedule", "home_log"}
+
+
+def test_erasing_also_removes_the_closing_survey_answers(running_app: RunningApp) -> None:
+    join(running_app, "U0JUNIOR")
+    with running_app.db.unit_of_work() as session:
+        participant = session.scalars(select(Participant)).one()
+        programme = current_programme(session, TEAM)
+        cohort = Cohort(
+            team_id=TEAM, programme_id=programme.id, name="Spring", audience="everyone", status="closed",
+            starts_at=datetime(2026, 1, 5, tzinfo=UTC), ends_at=datetime(2026, 6, 30, tzinfo=UTC), opened_by="U0ADMIN",
+        )  # fmt: skip
+        session.add(cohort)
+        session.flush()
+        session.add(
+            SurveyResponse(team_id=TEAM, cohort_id=cohort.id, participant_id=participant.id, what_changed="My boss")
+        )
+    assert participants.erase(running_app.db, TEAM, "U0JUNIOR") == participants.Erasure(1, repeat=False)
+    assert participants.erase(running_app.db, TEAM, "U0JUNIOR") == participants.Erasure(0, repeat=True)
+    with running_app.db.unit_of_work() as session:
+        assert session.scalars(select(SurveyResponse)).all() == []
+
+
+def test_schedule_and_log_without_a_pair_answer_privately_and_home_offers_neither(running_app: RunningApp) -> None:
+    join(running_app, "U0JUNIOR")
+    for sub in ("schedule", "log"):
+        body = running_app.driver.command("U0JUNIOR", sub).json()
+        assert body["response_type"] == "ephemeral" and "don't have an active pair yet" in body["text"]
+    assert not [
+        c for c in running_app.slack.calls_to("views.open") if "session_modal" in c.params["view"]["callback_id"]
+    ]
+    published = len(running_app.slack.calls_to("views.publish"))
+    running_app.driver.home_opened("U0JUNIOR")
+    home = wait_for(lambda: running_app.slack.calls_to("views.publish")[published:])[-1].params["view"]
+    buttons = {e["action_id"] for b in home["blocks"] for e in b.get("elements", []) if "action_id" in e}
+    assert {"home_join", "home_pause", "home_leave"} <= buttons and not buttons & {"home_schedule", "home_log"}

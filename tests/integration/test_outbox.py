@@ -1,0 +1,534 @@
+"""The outbox: queued once, sent in order and once, through rate limits, outages, crashes and rivals.
+
+Each test runs on SQLite and PostgreSQL (the `db` fixture) against a fresh Web API stand-in. The clients
+are plain `WebClient`s with no retry handlers, so it is the outbox's own 429 and 5xx handling that is
+exercised; time is a fake clock that `sleep` moves forward, except in the one test that really waits.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+from slack_sdk import WebClient
+from sqlalchemy import select
+
+from bot.delivery.outbox import LEASE, OutboxSender, SendReport
+from bot.delivery.slack_client import make_client
+from bot.simulation.standin import SlackStandIn, StandInUser
+from storage.db import Database
+from storage.models import OutboxMessage, Pair, Participant, Person, utcnow
+from storage.queries import outbox as queries
+from storage.queries.programmes import current_programme
+
+TEAM = "T0OUTBOX"
+TOKEN = "xoxb-outbox-test"
+
+
+class FakeTime:
+    """A clock that only moves when the sender sleeps; a minute ahead, so rows queued during a test are due."""
+
+    def __init__(self) -> None:
+        self.now = utcnow() + timedelta(minutes=1)
+        self.slept: list[float] = []
+
+    def clock(self) -> datetime:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += timedelta(seconds=seconds)
+
+
+class Crash(BaseException):
+    """Stands for the process dying: nothing in the sender catches it."""
+
+
+class DyingClient(WebClient):
+    """A WebClient whose process 'dies' at the n-th chat.postMessage: before sending it, or just after Slack's ok."""
+
+    def __init__(self, *, dies_at_post: int, after_ok: bool = False, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.dies_at_post = dies_at_post
+        self.after_ok = after_ok
+        self.posts = 0
+
+    def api_call(self, api_method: str, **kwargs: Any) -> Any:
+        if api_method != "chat.postMessage":
+            return super().api_call(api_method, **kwargs)
+        if not self.after_ok and self.posts + 1 == self.dies_at_post:
+            raise Crash
+        response = super().api_call(api_method, **kwargs)
+        self.posts += 1
+        if self.after_ok and self.posts == self.dies_at_post:
+            raise Crash
+        return response
+
+
+@pytest.fixture
+def slack() -> Iterator[SlackStandIn]:
+    users = [StandInUser(f"U{i}", f"user{i}", f"User {i}") for i in range(1, 5)]
+    with SlackStandIn(users=users, team_id=TEAM) as standin:
+        yield standin
+
+
+@pytest.fixture
+def client(slack: SlackStandIn) -> WebClient:
+    return WebClient(token=TOKEN, base_url=slack.url)
+
+
+@pytest.fixture
+def fake_time() -> FakeTime:
+    return FakeTime()
+
+
+def _sender(db: Database, client: WebClient, fake_time: FakeTime, **kwargs: Any) -> OutboxSender:
+    return OutboxSender(db, client, clock=fake_time.clock, sleep=fake_time.sleep, **kwargs)
+
+
+def _post(db: Database, key: str, channel: str = "C1", batch: str | None = None, **payload: Any) -> int:
+    with db.unit_of_work() as session:
+        row = queries.enqueue(
+            session, TEAM, key, "chat.postMessage", {"channel": channel, "text": key, **payload}, batch=batch
+        )
+        return row.id
+
+
+def _rows(db: Database) -> list[OutboxMessage]:
+    with db.unit_of_work() as session:
+        return list(session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
+
+
+def _posted_texts(slack: SlackStandIn, channel: str | None = None) -> list[str]:
+    return [m["text"] for m in slack.messages(channel) if m["method"] == "chat.postMessage"]
+
+
+def _pair(db: Database, mentor_user: str, mentee_user: str) -> int:
+    with db.unit_of_work() as session:
+        programme = current_programme(session, TEAM)
+        participant_ids = []
+        for level, (user, role) in enumerate(((mentor_user, "mentor"), (mentee_user, "mentee")), start=1):
+            person = Person(team_id=TEAM, slack_user_id=user, level=level)
+            session.add(person)
+            session.flush()
+            participant = Participant(team_id=TEAM, programme_id=programme.id, person_id=person.id, role=role)
+            session.add(participant)
+            session.flush()
+            participant_ids.append(participant.id)
+        pair = Pair(team_id=TEAM, programme_id=programme.id, mentor_id=participant_ids[0], mentee_id=participant_ids[1])
+        session.add(pair)
+        session.flush()
+        return pair.id
+
+
+def test_enqueue_is_idempotent_by_dedupe_key(db: Database) -> None:
+    first = _post(db, "intro:1")
+    with db.unit_of_work() as session:
+        again = queries.enqueue(session, TEAM, "intro:1", "chat.postMessage", {"channel": "C9", "text": "second"})
+        assert again.id == first
+        assert again.payload["channel"] == "C1"
+        other_team = queries.enqueue(session, "T0OTHER", "intro:1", "chat.postMessage", {"channel": "C1"})
+        assert other_team.id != first
+    assert [(r.team_id, r.dedupe_key, r.status) for r in _rows(db)] == [
+        (TEAM, "intro:1", "pending"),
+        ("T0OTHER", "intro:1", "pending"),
+    ]
+
+
+def test_rows_are_sent_in_order_and_marked_sent_with_their_ts(
+    db: Database, slack: SlackStandIn, client: WebClient, fake_time: FakeTime
+) -> None:
+    for i in range(5):
+        _post(db, f"m{i}", channel="C1" if i % 2 else "C2")
+
+    report = _sender(db, client, fake_time).send_due()
+
+    assert report == SendReport(sent=5, failed=0, retried=0, pending=0)
+    assert _posted_texts(slack) == ["m0", "m1", "m2", "m3", "m4"]
+    posted = {m["text"]: m for m in slack.messages()}
+    for row in _rows(db):
+        assert row.status == "sent"
+        assert row.sent_at is not None
+        assert row.result == {"channel": posted[row.dedupe_key]["channel"], "ts": posted[row.dedupe_key]["ts"]}
+
+
+def test_every_supported_method_goes_out_and_an_unsendable_row_fails_without_calling_slack(
+    db: Database, slack: SlackStandIn, client: WebClient, fake_time: FakeTime
+) -> None:
+    home = {"type": "home", "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": "Your pair"}}]}
+    with db.unit_of_work() as session:
+        queries.enqueue(session, TEAM, "post", "chat.postMessage", {"channel": "C1", "text": "v1"})
+        queries.enqueue(session, TEAM, "edit", "chat.update", {"channel": "C1", "ts": "1.000001", "text": "v2"})
+        queries.enqueue(session, TEAM, "psst", "chat.postEphemeral", {"channel": "C1", "user": "U1", "text": "psst"})
+        queries.enqueue(session, TEAM, "home", "views.publish", {"user_id": "U1", "view": home})
+        queries.enqueue(session, TEAM, "nope", "chat.meMessage", {"channel": "C1", "text": "?"})
+        queries.enqueue(session, TEAM, "nobody", "dm", {"text": "to whom?"})
+
+    report = _sender(db, client, fake_time).send_due()
+
+    assert (report.sent, report.failed) == (4, 2)
+    rows = {r.dedupe_key: r for r in _rows(db)}
+    assert rows["edit"].result == {"channel": "C1", "ts": "1.000001"}
+    assert "message_ts" in (rows["psst"].result or {})
+    assert rows["home"].result == {"view_id": slack.home_tabs["U1"]["id"]}
+    assert rows["nope"].status == "failed" and "unsupported" in (rows["nope"].last_error or "")
+    assert rows["nobody"].status == "failed" and "'users'" in (rows["nobody"].last_error or "")
+    assert slack.calls_to("chat.meMessage") == [] and slack.calls_to("conversations.open") == []
+    assert [m["method"] for m in slack.messages("C1")] == ["chat.postMessage", "chat.update", "chat.postEphemeral"]
+
+
+def test_a_run_of_429s_delays_but_loses_no_message(
+    db: Database, slack: SlackStandIn, client: WebClient, fake_time: FakeTime
+) -> None:
+    keys = [f"m{i}" for i in range(6)]
+    for i, key in enumerate(keys):
+        _post(db, key, channel=f"C{i % 2}")
+    slack.fail_next("chat.postMessage", times=3, error="ratelimited", status=429, retry_after=1)
+
+    report = _sender(db, client, fake_time).drain(timeout=60)
+
+    assert (report.sent, report.failed, report.pending) == (6, 0, 0)
+    assert report.retried == 3
+    assert fake_time.slept == [1.0, 1.0, 1.0]  # Retry-After honoured each time, nothing else sent meanwhile
+    ok_posts = [c for c in slack.calls_to("chat.postMessage") if c.status == 200]
+    assert Counter(c.params["text"] for c in ok_posts) == Counter(keys)
+    assert _posted_texts(slack, "C0") == ["m0", "m2", "m4"]
+    assert _posted_texts(slack, "C1") == ["m1", "m3", "m5"]
+    assert all(r.attempts == 0 for r in _rows(db))  # waiting out a rate limit is not a failed attempt
+
+
+def test_a_later_message_to_a_channel_waits_for_an_earlier_one_being_retried(
+    db: Database, slack: SlackStandIn, client: WebClient, fake_time: FakeTime
+) -> None:
+    _post(db, "first", channel="C1")
+    _post(db, "second", channel="C1")
+    _post(db, "elsewhere", channel="C2")
+    slack.fail_next("chat.postMessage", status=503)
+
+    sender = _sender(db, client, fake_time)
+    report = sender.send_due()
+
+    assert (report.sent, report.retried, report.pending) == (1, 1, 2)
+    assert _posted_texts(slack) == ["elsewhere"]
+    sender.drain(timeout=60)
+    assert _posted_texts(slack, "C1") == ["first", "second"]
+
+
+def test_server_errors_are_retried_with_backoff_then_succeed(
+    db: Database, slack: SlackStandIn, client: WebClient, fake_time: FakeTime
+) -> None:
+    _post(db, "m0")
+    slack.fail_next("chat.postMessage", times=3, status=503)
+
+    report = _sender(db, client, fake_time).drain(timeout=60)
+
+    assert (report.sent, report.retried) == (1, 3)
+    assert fake_time.slept == [1.0, 2.0, 4.0]
+    (row,) = _rows(db)
+    assert (row.status, row.attempts) == ("sent", 3)
+    assert "HTTP 503" in (row.last_error or "")
+    assert _posted_texts(slack) == ["m0"]
+
+
+def test_slacks_transient_errors_answered_with_http_200_are_retried_not_dropped(
+    db: Database, slack: SlackStandIn, client: WebClient, fake_time: FakeTime
+) -> None:
+    _post(db, "m0")
+    for error in ("internal_error", "fatal_error", "service_unavailable", "request_timeout"):
+        slack.fail_next("chat.postMessage", error=error)  # HTTP 200, ok: false
+
+    report = _sender(db, client, fake_time).drain(timeout=60)
+
+    assert (report.sent, report.failed, report.retried) == (1, 0, 4)
+    assert _posted_texts(slack) == ["m0"]
+
+
+def test_server_errors_give_up_after_max_attempts(
+    db: Database, slack: SlackStandIn, client: WebClient, fake_time: FakeTime
+) -> None:
+    _post(db, "m0")
+    slack.fail_next("chat.postMessage", times=10, status=500)
+
+    report = _sender(db, client, fake_time, max_attempts=3).drain(timeout=60)
+
+    assert (report.sent, report.failed, report.pending) == (0, 1, 0)
+    assert len(slack.calls_to("chat.postMessage")) == 3
+    (row,) = _rows(db)
+    assert (row.status, row.attempts) == ("failed", 3)
+    assert "gave up after 3 attempts" in (row.last_error or "")
+
+
+def test_network_errors_are_retried_with_backoff(sqlite_db: Database, fake_time: FakeTime) -> None:
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    # retry_handlers=[]: slack_sdk would otherwise retry a refused connection itself, with real sleeps
+    unreachable = WebClient(token=TOKEN, base_url=f"http://127.0.0.1:{port}/api/", timeout=2, retry_handlers=[])
+    _post(sqlite_db, "m0")
+
+    report = _sender(sqlite_db, unreachable, fake_time, max_attempts=3).drain(timeout=60)
+
+    assert (report.failed, report.retried) == (1, 2)
+    assert fake_time.slept == [1.0, 2.0]
+    (row,) = _rows(sqlite_db)
+    assert "URLError" in (row.last_error or "")
+
+
+def test_a_permanent_error_marks_failed_and_does_not_block_other_channels(
+    db: Database, slack: SlackStandIn, client: WebClient, fake_time: FakeTime
+) -> None:
+    slack.strict = True
+    slack.add_channel("C1")
+    _post(db, "gone-1", channel="CGONE")
+    _post(db, "ok-1", channel="C1")
+    _post(db, "gone-2", channel="CGONE")
+    _post(db, "too-many-blocks", channel="C1", blocks=[{"type": "divider"}] * 51)
+    _post(db, "ok-2", channel="C1")
+
+    sender = _sender(db, client, fake_time)
+    report = sender.drain(timeout=60)
+    sender.drain(timeout=60)  # nothing is tried again
+
+    assert (report.sent, report.failed, report.retried) == (2, 3, 0)
+    assert fake_time.slept == []
+    assert _posted_texts(slack, "C1") == ["ok-1", "ok-2"]
+    assert len(slack.calls_to("chat.postMessage")) == 5
+    errors = {r.dedupe_key: (r.status, r.last_error) for r in _rows(db)}
+    assert errors["gone-1"] == ("failed", "chat.postMessage: channel_not_found")
+    assert errors["too-many-blocks"][0] == "failed"
+    assert (errors["too-many-blocks"][1] or "").startswith("chat.postMessage: invalid_blocks")
+
+
+def test_a_dm_row_opens_the_pair_conversation_posts_and_remembers_the_channel(
+    db: Database, slack: SlackStandIn, client: WebClient, fake_time: FakeTime
+) -> None:
+    pair_id = _pair(db, "U1", "U2")
+    blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": "Meet your pair"}}]
+    with db.unit_of_work() as session:
+        queries.enqueue(
+            session,
+            TEAM,
+            f"intro:{pair_id}",
+            "dm",
+            {"users": ["U1", "U2"], "text": "Meet your pair", "blocks": blocks, "pair_id": pair_id},
+            batch="intros:1",
+        )
+
+    report = _sender(db, client, fake_time).send_due(batch="intros:1")
+
+    assert report.sent == 1
+    channel = slack.dm_channel_id("U1", "U2")
+    (message,) = slack.messages(channel)
+    assert (message["text"], message["blocks"]) == ("Meet your pair", blocks)
+    assert slack.calls_to("conversations.open")[0].params["users"] == "U1,U2"
+    (row,) = _rows(db)
+    assert row.result == {"channel": channel, "ts": message["ts"]}
+    with db.unit_of_work() as session:
+        assert session.get(Pair, pair_id).channel_id == channel
+
+
+def test_a_dm_whose_post_failed_is_retried_in_the_conversation_already_opened(
+    db: Database, slack: SlackStandIn, client: WebClient, fake_time: FakeTime
+) -> None:
+    with db.unit_of_work() as session:
+        queries.enqueue(session, TEAM, "hello", "dm", {"users": ["U3", "U4"], "text": "hello"})
+    slack.fail_next("chat.postMessage", status=503)
+
+    sender = _sender(db, client, fake_time)
+    sender.send_due()
+    (row,) = _rows(db)
+    assert (row.status, row.result) == ("pending", {"channel": slack.dm_channel_id("U3", "U4")})
+    sender.drain(timeout=60)
+
+    assert len(slack.calls_to("conversations.open")) == 1
+    assert _posted_texts(slack, slack.dm_channel_id("U3", "U4")) == ["hello"]
+
+
+def test_two_senders_in_two_threads_send_each_of_50_rows_once(db: Database, slack: SlackStandIn) -> None:
+    keys = [f"m{i:02d}" for i in range(50)]
+    for i, key in enumerate(keys):
+        _post(db, key, channel=f"C{i % 5}")
+    slack.set_delay("chat.postMessage", 0.002)  # let the two interleave
+    start = threading.Barrier(2)
+    reports: list[SendReport] = []
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            sender = OutboxSender(db, WebClient(token=TOKEN, base_url=slack.url))
+            start.wait()
+            reports.append(sender.send_due())
+        except BaseException as error:  # surfaced by the assertion below
+            errors.append(error)
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert errors == []
+    assert Counter(_posted_texts(slack)) == Counter(keys)
+    assert sum(r.sent for r in reports) == 50
+    assert all(r.sent > 0 for r in reports), "both senders should have taken part"
+    for c in range(5):
+        assert _posted_texts(slack, f"C{c}") == keys[c::5]  # order within a channel survives the race
+    assert {r.status for r in _rows(db)} == {"sent"}
+
+
+def test_a_crashed_sender_is_resumed_by_a_new_one_without_sending_anything_twice(
+    db: Database, slack: SlackStandIn, fake_time: FakeTime
+) -> None:
+    keys = [f"m{i}" for i in range(10)]
+    for key in keys:
+        _post(db, key, channel="C1")
+    dying = DyingClient(dies_at_post=6, token=TOKEN, base_url=slack.url)
+
+    with pytest.raises(Crash):
+        _sender(db, dying, fake_time).send_due()
+    assert _posted_texts(slack) == keys[:5]
+    assert [r.status for r in _rows(db)] == ["sent"] * 5 + ["sending"] + ["pending"] * 4
+
+    fresh = _sender(db, WebClient(token=TOKEN, base_url=slack.url), fake_time)
+    early = fresh.send_due()
+    assert (early.sent, early.pending) == (0, 5)  # m5 may still be on its way: the channel waits
+
+    fake_time.now += LEASE + timedelta(seconds=1)
+    report = fresh.send_due()
+
+    assert (report.sent, report.pending) == (5, 0)
+    assert _posted_texts(slack) == keys  # each once, in order
+    assert _rows(db)[5].attempts == 1  # taking a row back from a dead sender counts as an attempt
+
+
+def test_a_limited_pass_stops_and_a_new_sender_carries_on(
+    db: Database, slack: SlackStandIn, client: WebClient, fake_time: FakeTime
+) -> None:
+    keys = [f"m{i}" for i in range(8)]
+    for i, key in enumerate(keys):
+        _post(db, key, channel=f"C{i % 3}")
+
+    first = _sender(db, client, fake_time).send_due(limit=3)
+    second = _sender(db, WebClient(token=TOKEN, base_url=slack.url), fake_time).send_due()
+
+    assert (first.sent, first.pending) == (3, 5)
+    assert (second.sent, second.pending) == (5, 0)
+    assert _posted_texts(slack) == keys
+
+
+def test_a_crash_between_slacks_ok_and_the_commit_repeats_only_that_message(
+    db: Database, slack: SlackStandIn, fake_time: FakeTime
+) -> None:
+    """The documented window: Slack has the message but 'sent' was never committed."""
+    keys = [f"m{i}" for i in range(5)]
+    for key in keys:
+        _post(db, key, channel="C1")
+
+    with pytest.raises(Crash):
+        _sender(db, DyingClient(dies_at_post=3, after_ok=True, token=TOKEN, base_url=slack.url), fake_time).send_due()
+    fake_time.now += LEASE + timedelta(seconds=1)
+    _sender(db, WebClient(token=TOKEN, base_url=slack.url), fake_time).send_due()
+
+    assert _posted_texts(slack) == ["m0", "m1", "m2", "m2", "m3", "m4"]
+
+
+def test_a_row_stuck_in_sending_beyond_the_lease_is_picked_up_again(
+    db: Database, slack: SlackStandIn, client: WebClient, fake_time: FakeTime
+) -> None:
+    stale = _post(db, "stale", channel="C1")
+    fresh = _post(db, "fresh", channel="C2")
+    with db.unit_of_work() as session:
+        session.get(OutboxMessage, stale).status = "sending"
+        session.get(OutboxMessage, stale).claimed_at = fake_time.now - LEASE - timedelta(minutes=1)
+        session.get(OutboxMessage, fresh).status = "sending"
+        session.get(OutboxMessage, fresh).claimed_at = fake_time.now - timedelta(minutes=1)
+
+    report = _sender(db, client, fake_time).send_due()
+
+    assert (report.sent, report.pending) == (1, 1)
+    assert _posted_texts(slack) == ["stale"]
+    assert [r.status for r in _rows(db)] == ["sent", "sending"]
+
+
+def test_two_senders_cannot_both_claim_one_row(db: Database, fake_time: FakeTime) -> None:
+    row_id = _post(db, "m0")
+    with db.unit_of_work() as session:
+        assert queries.claim(session, row_id, now=fake_time.now, lease=LEASE) is not None
+    with db.unit_of_work() as session:
+        assert queries.claim(session, row_id, now=fake_time.now, lease=LEASE) is None
+    with db.unit_of_work() as session:
+        later = fake_time.now + LEASE + timedelta(seconds=1)
+        assert queries.claim(session, row_id, now=later, lease=LEASE) is not None
+
+
+def test_progress_counts_what_is_done_of_a_batch(
+    db: Database, slack: SlackStandIn, client: WebClient, fake_time: FakeTime
+) -> None:
+    for i in range(4):
+        _post(db, f"intro{i}", channel=f"C{i}", batch="intros:7")
+    _post(db, "not-this-batch", channel="C9", batch="intros:8")
+    slack.fail_next("chat.postMessage", error="channel_not_found")
+    seen: list[tuple[int, int]] = []
+    sender = _sender(db, client, fake_time)
+    assert sender.progress("intros:7") == (0, 4)
+
+    report = sender.drain(batch="intros:7", on_progress=lambda done, total: seen.append((done, total)))
+
+    assert (report.sent, report.failed, report.pending) == (3, 1, 0)
+    assert seen == [(1, 4), (2, 4), (3, 4), (4, 4)]
+    assert sender.progress("intros:7") == (4, 4)
+    with db.unit_of_work() as session:
+        assert queries.progress(session, "intros:7") == (3, 1, 4)
+        assert queries.progress(session, "intros:8") == (0, 0, 1)
+    assert "not-this-batch" not in _posted_texts(slack)
+
+
+def test_the_sender_really_waits_out_retry_after(sqlite_db: Database, slack: SlackStandIn, client: WebClient) -> None:
+    _post(sqlite_db, "m0")
+    slack.fail_next("chat.postMessage", error="ratelimited", status=429, retry_after=1)
+    started = time.monotonic()
+
+    report = OutboxSender(sqlite_db, client).drain(timeout=10)
+
+    elapsed = time.monotonic() - started
+    assert report.sent == 1
+    assert 1.0 <= elapsed < 3.0
+    calls = slack.calls_to("chat.postMessage")
+    assert [c.status for c in calls] == [429, 200]
+    assert calls[1].time - calls[0].time >= 1.0
+
+
+def test_a_client_with_slack_sdk_retry_handlers_works_too(
+    sqlite_db: Database, slack: SlackStandIn, fake_time: FakeTime
+) -> None:
+    slack.strict = True
+    slack.add_channel("C1")
+    _post(sqlite_db, "m0", channel="C1")
+    _post(sqlite_db, "m1", channel="CGONE")
+    slack.fail_next("chat.postMessage", status=503)  # absorbed by the client's own retry handler
+
+    report = _sender(sqlite_db, make_client(TOKEN, slack.url), fake_time).drain(timeout=60)
+
+    assert (report.sent, report.failed, report.retried) == (1, 1, 0)
+    assert [r.attempts for r in _rows(sqlite_db)] == [0, 0]
+    assert _posted_texts(slack) == ["m0"]
+
+
+def test_a_failing_progress_callback_does_not_stop_the_sending(
+    db: Database, slack: SlackStandIn, client: WebClient, fake_time: FakeTime
+) -> None:
+    for i in range(3):
+        _post(db, f"m{i}", channel=f"C{i}", batch="b")
+
+    def broken(done: int, total: int) -> None:
+        raise RuntimeError("the admin's progress message could not be updated")
+
+    report = _sender(db, client, fake_time).drain(batch="b", on_progress=broken)
+
+    assert (report.sent, report.pending) == (3, 0)

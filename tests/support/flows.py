@@ -1,0 +1,62 @@
+"""Flows the end-to-end tests share: waiting for the app's asynchronous work, joining through the modal."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from tests.support.harness import RunningApp
+
+
+def wait_for(predicate: Any, timeout: float = 5.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = predicate()
+        if result:
+            return result
+        time.sleep(0.02)
+    raise AssertionError("condition not met in time")
+
+
+def join_values(
+    role: str = "mentor",
+    department: str = "Customer Service",
+    level: str = "2",
+    manager: str | None = None,
+    offered: tuple[str, ...] = ("Data and AI tools", "Workplace culture"),
+    wanted: tuple[str, ...] = (),
+    consent: bool = True,
+    perspectives: str = "",
+) -> dict[str, Any]:
+    def opts(values: tuple[str, ...]) -> list[dict[str, Any]]:
+        return [{"text": {"type": "plain_text", "text": v}, "value": v} for v in values]
+
+    return {
+        "role": {"value": {"type": "radio_buttons", "selected_option": {"value": role}}},
+        "department": {"value": {"type": "plain_text_input", "value": department}},
+        "level": {"value": {"type": "number_input", "value": level}},
+        "manager": {"value": {"type": "users_select", "selected_user": manager}},
+        "topics_offered": {"value": {"type": "multi_static_select", "selected_options": opts(offered)}},
+        "topics_wanted": {"value": {"type": "multi_static_select", "selected_options": opts(wanted)}},
+        "perspectives": {"value": {"type": "plain_text_input", "value": perspectives}},
+        "off_limits": {"value": {"type": "plain_text_input", "value": None}},
+        "format": {"value": {"type": "radio_buttons", "selected_option": {"value": "video"}}},
+        "cadence": {"value": {"type": "radio_buttons", "selected_option": {"value": "21"}}},
+        "consent": {"value": {"type": "checkboxes", "selected_options": [{"value": "yes"}] if consent else []}},
+        "self_rating": {
+            "value": {"type": "radio_buttons", "selected_option": {"value": "2"} if role == "mentee" else None}
+        },
+    }
+
+
+def open_join_modal(app: RunningApp, user_id: str) -> dict[str, Any]:
+    before = len(app.slack.calls_to("views.open"))
+    reply = app.driver.command(user_id, "join")
+    assert reply.status == 200
+    calls = wait_for(lambda: app.slack.calls_to("views.open")[before:])
+    return calls[0].params["view"]
+
+
+def join(app: RunningApp, user_id: str, **values: Any) -> Any:
+    view = open_join_modal(app, user_id)
+    return app.driver.submit_view(user_id, view, join_values(**values))

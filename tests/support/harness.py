@@ -1,0 +1,65 @@
+"""The app under test, wired for real: signed HTTP into uvicorn, WebClient out to the Web API stand-in."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from bot.runtime.app import build_app, build_services
+from bot.runtime.config import Settings
+from bot.runtime.server import BackgroundServer
+from bot.runtime.services import Services
+from bot.simulation.driver import SlackDriver
+from bot.simulation.standin import SlackStandIn, StandInUser
+from storage.db import Database
+
+TEAM_ID = "T0TEAM"
+SIGNING_SECRET = "test-signing-secret"
+ADMIN = "U0ADMIN"
+
+ROSTER = (
+    StandInUser(id=ADMIN, name="admin", real_name="Ada Admin", email="ada@example.com"),
+    StandInUser(id="U0JUNIOR", name="jo", real_name="Jo Junior", email="jo@example.com", tz="Europe/London"),
+    StandInUser(
+        id="U0SENIOR",
+        name="sam",
+        real_name="Sam Senior",
+        email="sam@example.com",
+        tz="America/New_York",
+        tz_offset=-18000,
+    ),
+    StandInUser(id="U0BOSS", name="bo", real_name="Bo Boss", email="bo@example.com"),
+)
+
+
+@dataclass
+class RunningApp:
+    slack: SlackStandIn
+    driver: SlackDriver
+    services: Services
+    server: BackgroundServer
+    settings: Settings
+
+    @property
+    def db(self) -> Database:
+        return self.services.db
+
+    def stop(self) -> None:
+        self.server.stop()
+        self.slack.stop()
+
+
+def start_app(db: Database, users: Iterable[StandInUser] = ROSTER, admins: tuple[str, ...] = (ADMIN,)) -> RunningApp:
+    slack = SlackStandIn(users=users, team_id=TEAM_ID).start()
+    settings = Settings(
+        bot_token="xoxb-test-token",
+        signing_secret=SIGNING_SECRET,
+        api_url=slack.url,
+        database_url=db.url,
+        admin_user_ids=admins,
+    )
+    services = build_services(settings, db=db)
+    bolt = build_app(settings, services)
+    server = BackgroundServer(bolt, db).start()
+    driver = SlackDriver(server.url, SIGNING_SECRET, TEAM_ID, slack)
+    return RunningApp(slack=slack, driver=driver, services=services, server=server, settings=settings)
