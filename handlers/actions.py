@@ -34,7 +34,7 @@ def on_leave_confirm(ack: Ack, body: dict[str, Any], respond: Respond, client: W
         participants.set_status(services.db, team_id, user_id, "left")
         text = "You've left the programme. Thank you for taking part; `/reverse-mentor join` to come back."
     respond(text=text, replace_original=True)
-    OutboxSender(services.db, client).send_due()
+    OutboxSender(services.db, client, clock=services.clock.now).send_due()
     publish_home(client, services, team_id, user_id)
 
 
@@ -64,7 +64,7 @@ def register(app: App, services: Services) -> None:
         team_id, user_id = team_of(body), body["user"]["id"]
         pair_id = int(json.loads(body["actions"][0]["value"])["pair"])
         text = pair_endings.request_new_partner(services.db, team_id, pair_id, user_id, services.admins.admins(team_id))
-        OutboxSender(services.db, client).send_due()
+        OutboxSender(services.db, client, clock=services.clock.now).send_due()
         client.chat_postMessage(channel=user_id, text=text)
         publish_home(client, services, team_id, user_id)
 

@@ -91,7 +91,7 @@ def on_reschedule(ack: Ack, body: dict[str, Any], client: WebClient, services: S
         ack(response_action="errors", errors={"when": "Pick the new date and time."})
         return
     when = datetime.fromtimestamp(int(unix), tz=UTC)
-    if when <= datetime.now(UTC):
+    if when <= services.clock.now():
         ack(response_action="errors", errors={"when": "That time has passed: pick a time in the future."})
         return
     result = checkins.record_outcome(

@@ -82,7 +82,7 @@ def on_open_submit(ack: Ack, body: dict[str, Any], client: WebClient, services: 
         return
     ack()
     client.chat_postMessage(channel=user_id, text=result.message)
-    OutboxSender(services.db, client).send_due()
+    OutboxSender(services.db, client, clock=services.clock.now).send_due()
 
 
 def register(app: App, services: Services) -> None:
@@ -117,7 +117,7 @@ def register(app: App, services: Services) -> None:
         if admin(body, client):
             result = cohorts.close_cohort(services.db, team_of(body), body["user"]["id"])
             client.chat_postMessage(channel=body["user"]["id"], text=result.message)
-            OutboxSender(services.db, client).send_due()
+            OutboxSender(services.db, client, clock=services.clock.now).send_due()
 
     @app.view(OPEN_COHORT_CALLBACK)
     def open_submit(ack: Ack, body: dict[str, Any], client: WebClient) -> None:

@@ -36,7 +36,7 @@ def _join(ack: Ack, command: dict[str, Any], client: WebClient, services: Servic
 
 
 def _status(ack: Ack, command: dict[str, Any], client: WebClient, services: Services) -> None:
-    status = participants.status_of(services.db, command["team_id"], command["user_id"])
+    status = participants.status_of(services.db, command["team_id"], command["user_id"], services.clock.now())
     ack(**help_messages.ephemeral(help_messages.status_blocks(status), "Your reverse mentoring status"))
 
 
@@ -54,7 +54,7 @@ def _set_status(new_status: str, done: str, already: str) -> Subcommand:
 
 
 def _leave(ack: Ack, command: dict[str, Any], client: WebClient, services: Services) -> None:
-    status = participants.status_of(services.db, command["team_id"], command["user_id"])
+    status = participants.status_of(services.db, command["team_id"], command["user_id"], services.clock.now())
     if not status.joined or status.status == "left":
         _say(ack, "You're not in the programme, so there is nothing to leave.")
         return

@@ -23,7 +23,7 @@ NOT_ADMIN = "Only programme admins can post the digest or export data."
 def _digest(ack: Ack, command: dict[str, Any], client: WebClient, services: Services) -> None:
     ack(response_type="ephemeral", text="Preparing a private preview of the digest… I'll DM it to you.")
     team_id, admin = command["team_id"], command["user_id"]
-    message, channel = digest_post.preview(services.db, client, team_id, datetime.now(UTC))
+    message, channel = digest_post.preview(services.db, client, team_id, services.clock.now())
     channel = channel or services.settings.digest_channel
     blocks = list(message["blocks"])
     if channel:
@@ -43,7 +43,7 @@ def _digest(ack: Ack, command: dict[str, Any], client: WebClient, services: Serv
 
 def _export(ack: Ack, command: dict[str, Any], client: WebClient, services: Services) -> None:
     ack(response_type="ephemeral", text="Preparing the export… it will arrive in your DM with me.")
-    now = datetime.now(UTC)
+    now = services.clock.now()
     csv_text = digest_post.export_for(services.db, command["team_id"], now)
     dm = client.conversations_open(users=command["user_id"])["channel"]["id"]
     client.files_upload_v2(
@@ -68,8 +68,8 @@ def register(app: App, services: Services) -> None:
             client.chat_postMessage(channel=user_id, text=NOT_ADMIN)
             return
         value = json.loads(body["actions"][0]["value"])
-        posted = digest_post.post_now(services.db, client, team_id, datetime.now(UTC), value["channel"], value["key"])
-        OutboxSender(services.db, client).send_due()
+        posted = digest_post.post_now(services.db, client, team_id, services.clock.now(), value["channel"], value["key"])
+        OutboxSender(services.db, client, clock=services.clock.now).send_due()
         failure = digest_post.post_now_failure(services.db, team_id, value["key"])
         if failure:
             text = (

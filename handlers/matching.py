@@ -77,7 +77,7 @@ def _approve(body: dict[str, Any], client: WebClient, services: Services) -> Non
         text = f"{headline}\n{progress_text(done, total, failed)}"
         client.chat_update(channel=channel, ts=ts, **decided_message(run_id, text))
 
-    sender = OutboxSender(services.db, client)
+    sender = OutboxSender(services.db, client, clock=services.clock.now)
     sender.drain(batch=approval.batch, on_progress=show)
     show(*sender.progress(approval.batch), sender.failures(approval.batch), final=True)
 

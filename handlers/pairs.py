@@ -108,7 +108,14 @@ def on_schedule_submit(ack: Ack, body: dict[str, Any], client: WebClient, servic
     override = bool(((values.get("override") or {}).get("value") or {}).get("selected_options"))
     pair_id, user_id = _chosen_pair(values, meta), body["user"]["id"]
     result = sessions.schedule(
-        services.db, team_of(body), pair_id, user_id, when, override_hours=override, replaces=meta.get("replaces")
+        services.db,
+        team_of(body),
+        pair_id,
+        user_id,
+        when,
+        override_hours=override,
+        replaces=meta.get("replaces"),
+        now=services.clock.now(),
     )
     if not result.ok:
         ack(response_action="errors", errors={"when": result.error})
@@ -129,14 +136,15 @@ def on_log_submit(ack: Ack, body: dict[str, Any], client: WebClient, services: S
     if when is None:
         ack(response_action="errors", errors={"when": "Pick when it happened."})
         return
-    result = sessions.log_past(services.db, team_of(body), _chosen_pair(values, meta), body["user"]["id"], when)
+    now = services.clock.now()
+    result = sessions.log_past(services.db, team_of(body), _chosen_pair(values, meta), body["user"]["id"], when, now=now)
     if not result.ok:
         ack(response_action="errors", errors={"when": result.error})
         return
     ack()
     if result.created and result.session_id is not None:
-        checkins.dispatch_logged(services.db, result.session_id, body["user"]["id"])
-    OutboxSender(services.db, client).send_due()
+        checkins.dispatch_logged(services.db, result.session_id, body["user"]["id"], now)
+    OutboxSender(services.db, client, clock=services.clock.now).send_due()
 
 
 NO_PAIR = "You don't have an active pair yet: you'll hear from me when you're matched."
@@ -158,10 +166,12 @@ def open_for_user(
 
 
 def on_cancel_session(body: dict[str, Any], client: WebClient, services: Services) -> None:
-    result = sessions.cancel(services.db, team_of(body), int(_value(body)["session"]), body["user"]["id"])
+    result = sessions.cancel(
+        services.db, team_of(body), int(_value(body)["session"]), body["user"]["id"], now=services.clock.now()
+    )
     if not result.ok:
         client.chat_postMessage(channel=body["user"]["id"], text=result.error)
-    OutboxSender(services.db, client).send_due()
+    OutboxSender(services.db, client, clock=services.clock.now).send_due()
     publish_home(client, services, team_of(body), body["user"]["id"])
 
 

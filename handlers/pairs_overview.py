@@ -24,7 +24,7 @@ def _pair(body: dict[str, Any]) -> int:
 
 def _command(ack: Ack, command: dict[str, Any], client: WebClient, services: Services) -> None:
     ack()
-    page = pairs_overview.overview(services.db, command["team_id"])
+    page = pairs_overview.overview(services.db, command["team_id"], now=services.clock.now())
     client.views_open(trigger_id=command["trigger_id"], view=overview_modal(page))
 
 
@@ -34,7 +34,7 @@ def _refresh(body: dict[str, Any], client: WebClient, services: Services) -> Non
         return
     page = json.loads(view.get("private_metadata") or "{}").get("page", 0)
     client.views_update(
-        view_id=view["id"], view=overview_modal(pairs_overview.overview(services.db, team_of(body), page))
+        view_id=view["id"], view=overview_modal(pairs_overview.overview(services.db, team_of(body), page, now=services.clock.now()))
     )
 
 
@@ -52,14 +52,16 @@ def register(app: App, services: Services) -> None:
         ack()
         if admin(body, client):
             number = int(body["actions"][0]["value"])
-            view = overview_modal(pairs_overview.overview(services.db, team_of(body), number))
+            view = overview_modal(pairs_overview.overview(services.db, team_of(body), number, now=services.clock.now()))
             client.views_update(view_id=body["view"]["id"], view=view)
 
     def nudge(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
         if admin(body, client):
-            text = pairs_overview.nudge_now(services.db, team_of(body), _pair(body), body["user"]["id"])
-            OutboxSender(services.db, client).send_due()
+            text = pairs_overview.nudge_now(
+                services.db, team_of(body), _pair(body), body["user"]["id"], now=services.clock.now()
+            )
+            OutboxSender(services.db, client, clock=services.clock.now).send_due()
             client.chat_postMessage(channel=body["user"]["id"], text=text)
 
     app.action("pairs_nudge_now")(nudge)
@@ -86,6 +88,6 @@ def register(app: App, services: Services) -> None:
         ack()
         if admin(body, client):
             text = pairs_overview.end_pair(services.db, team_of(body), _pair(body))
-            OutboxSender(services.db, client).send_due()
+            OutboxSender(services.db, client, clock=services.clock.now).send_due()
             client.chat_postMessage(channel=body["user"]["id"], text=text)
             _refresh(body, client, services)

@@ -59,7 +59,7 @@ def on_settings_submission(ack: Ack, body: dict[str, Any], client: WebClient, se
     schedule_changed = bool(set(result.changes) & programme_settings.DIGEST_SCHEDULE)
     next_digest = None
     if schedule_changed:
-        now = datetime.now(UTC)
+        now = services.clock.now()
         next_digest = digest_post.next_digest(services.db, team_id, now, services.settings.digest_channel).at
     client.chat_postMessage(channel=user_id, **screens.summary_message(result.changes, next_digest))
 

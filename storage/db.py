@@ -1,17 +1,24 @@
-"""Engine, sessions and schema upgrades (Alembic) for SQLite and PostgreSQL."""
+"""Engine, sessions and schema upgrades (Alembic) for SQLite and PostgreSQL, and the stamp columns.
+
+Storage never reads the wall clock (docs/time.md): a `Database` is built with the programme's clock (`now`,
+a callable, e.g. `Clock.now` from bot/runtime/clock.py) and fills the stamp columns (`created_at`,
+`updated_at`, `joined_at`, `sent_at`, ...: those marked STAMP or RESTAMP in storage/models.py) from it at
+flush. Core statements bypass the ORM, so queries that use them take their time from `session_now(session)`.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import orjson
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy.orm import Session, UOWTransaction, sessionmaker
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -58,13 +65,47 @@ def downgrade(engine: Engine, revision: str = "base") -> None:
     command.downgrade(alembic_config(engine), revision)
 
 
-class Database:
-    """One engine and its session factory; `unit_of_work()` is one transaction."""
+Now = Callable[[], datetime]
+NOW_KEY = "now"  # where a Database's sessions keep its clock (Session.info)
 
-    def __init__(self, url: str, **engine_kwargs: Any) -> None:
+
+def session_now(session: Session) -> datetime:
+    """The programme time for a statement run in this session: its Database's clock."""
+    now: Now = session.info[NOW_KEY]
+    return now()
+
+
+def _stamp(session: Session, _context: UOWTransaction, _instances: object) -> None:
+    """Fill stamp columns the code left unset on new rows, and RESTAMP columns on changed rows (what
+    `default=` and `onupdate=` did, but from the Database's clock instead of the wall clock)."""
+    now: datetime | None = None
+    for row, is_new in [(row, True) for row in session.new] + [(row, False) for row in session.dirty]:
+        if not is_new and not session.is_modified(row, include_collections=False):
+            continue
+        state = inspect(row)
+        for column in state.mapper.columns:
+            stamp = column.info.get("stamp")
+            if stamp is None or (not is_new and stamp != "update"):
+                continue
+            key = state.mapper.get_property_by_column(column).key
+            if is_new and getattr(row, key) is not None:
+                continue  # the code chose this time itself
+            if not is_new and state.attrs[key].history.has_changes():
+                continue
+            now = now or session_now(session)
+            setattr(row, key, now)
+
+
+class Database:
+    """One engine and its session factory; `unit_of_work()` is one transaction. `now` is the programme's
+    clock (required: storage has no clock of its own)."""
+
+    def __init__(self, url: str, *, now: Now, **engine_kwargs: Any) -> None:
         self.url = url
+        self.now = now
         self.engine = make_engine(url, **engine_kwargs)
-        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self.sessions = sessionmaker(self.engine, expire_on_commit=False, info={NOW_KEY: now})
+        event.listen(self.sessions, "before_flush", _stamp)
 
     def upgrade(self) -> None:
         upgrade(self.engine)

@@ -58,8 +58,10 @@ FOLLOW_UP_ANSWERS = ("done", "in_progress", "dropped")
 ACTION_RECORDED = "action IS NOT NULL AND trim(action) <> ''"
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
+# Stamp columns: filled at flush from the Database's clock (storage/db.py, docs/time.md) when the code left
+# them unset, and (RESTAMP) again whenever their row changes. Python-side only, as the `default=` they replace.
+STAMP: dict[str, Any] = {"stamp": "insert"}
+RESTAMP: dict[str, Any] = {"stamp": "update"}
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:
@@ -118,7 +120,7 @@ class Workspace(Base):
 
     team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     name: Mapped[str | None] = mapped_column(String(200))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(info=STAMP)
 
 
 class Programme(Base):
@@ -156,7 +158,7 @@ class Programme(Base):
     admin_usergroup: Mapped[str | None] = mapped_column(String(32))
     mentor_guides: Mapped[dict[str, Any]] = mapped_column(default=dict)
     mentors_channel: Mapped[str | None] = mapped_column(String(32))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(info=STAMP)
 
 
 class Person(Base):
@@ -179,7 +181,7 @@ class Person(Base):
     tz: Mapped[str | None] = mapped_column(String(64))
     tz_offset_seconds: Mapped[int] = mapped_column(default=0)
     in_org_chart: Mapped[bool] = mapped_column(Boolean, default=False)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(info=RESTAMP)
 
     manager: Mapped[Person | None] = relationship(remote_side=[id])
 
@@ -214,8 +216,8 @@ class Participant(Base):
     status: Mapped[str] = mapped_column(String(16), default="active")
     cohort_id: Mapped[int | None] = mapped_column(ForeignKey("cohorts.id", ondelete="SET NULL"), index=True)
     self_rating_join: Mapped[int | None] = mapped_column()
-    joined_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    joined_at: Mapped[datetime] = mapped_column(info=STAMP)
+    updated_at: Mapped[datetime] = mapped_column(info=RESTAMP)
     left_at: Mapped[datetime | None] = mapped_column()
 
     person: Mapped[Person] = relationship()
@@ -233,7 +235,7 @@ class MatchRun(Base):
     requested_by: Mapped[str] = mapped_column(String(32))
     status: Mapped[str] = mapped_column(String(16), default="proposed")
     proposal: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(info=STAMP)
     decided_at: Mapped[datetime | None] = mapped_column()
 
 
@@ -277,7 +279,7 @@ class Pair(Base):
     score: Mapped[float] = mapped_column(Float, default=0.0)
     reason: Mapped[str] = mapped_column(Text, default="")
     channel_id: Mapped[str | None] = mapped_column(String(32))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(info=STAMP)
     ended_at: Mapped[datetime | None] = mapped_column()
 
     mentor: Mapped[Participant] = relationship(foreign_keys=[mentor_id])
@@ -302,7 +304,7 @@ class GroundRules(Base):
     mentor_agreed_version: Mapped[int | None] = mapped_column()
     mentee_agreed_version: Mapped[int | None] = mapped_column()
     agreed_at: Mapped[datetime | None] = mapped_column()
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(info=RESTAMP)
 
 
 class MentoringSession(Base):
@@ -330,7 +332,7 @@ class MentoringSession(Base):
     created_by: Mapped[str | None] = mapped_column(String(32))
     logged_after: Mapped[bool] = mapped_column(Boolean, default=False)
     checkins_sent_at: Mapped[datetime | None] = mapped_column()
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(info=STAMP)
 
 
 class CheckIn(Base):
@@ -378,7 +380,7 @@ class CheckIn(Base):
     rating: Mapped[int | None] = mapped_column()
     action: Mapped[str | None] = mapped_column(Text)
     two_way: Mapped[str | None] = mapped_column(String(8))
-    sent_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime] = mapped_column(info=STAMP)
     answered_at: Mapped[datetime | None] = mapped_column()
 
 
@@ -397,9 +399,9 @@ class NudgeLog(Base):
     recipient_user_id: Mapped[str] = mapped_column(String(32))
     kind: Mapped[str] = mapped_column(String(32))
     subject_key: Mapped[str] = mapped_column(String(120), default="")
-    due_at: Mapped[datetime] = mapped_column(default=utcnow)
+    due_at: Mapped[datetime] = mapped_column(info=STAMP)
     outbox_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(info=STAMP)
 
 
 class OutboxMessage(Base):
@@ -420,11 +422,11 @@ class OutboxMessage(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
     status: Mapped[str] = mapped_column(String(16), default="pending")
     attempts: Mapped[int] = mapped_column(default=0)
-    not_before: Mapped[datetime] = mapped_column(default=utcnow)
+    not_before: Mapped[datetime] = mapped_column(info=STAMP)
     last_error: Mapped[str | None] = mapped_column(Text)
     claimed_at: Mapped[datetime | None] = mapped_column()
     result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(info=STAMP)
     sent_at: Mapped[datetime | None] = mapped_column()
 
 
@@ -465,7 +467,7 @@ class Cohort(Base):
     status: Mapped[str] = mapped_column(String(16), default="open")
     opened_by: Mapped[str | None] = mapped_column(String(32))
     closed_at: Mapped[datetime | None] = mapped_column()
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(info=STAMP)
 
 
 class SurveyResponse(Base):
@@ -482,7 +484,7 @@ class SurveyResponse(Base):
     team_id: Mapped[str] = mapped_column(ForeignKey("workspaces.team_id"), index=True)
     cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"), index=True)
     participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id", ondelete="CASCADE"))
-    sent_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime] = mapped_column(info=STAMP)
     would_again: Mapped[str | None] = mapped_column(String(8))
     what_changed: Mapped[str | None] = mapped_column(Text)
     self_rating_after: Mapped[int | None] = mapped_column()
@@ -503,7 +505,7 @@ class ActionFollowUp(Base):
     team_id: Mapped[str] = mapped_column(ForeignKey("workspaces.team_id"), index=True)
     check_in_id: Mapped[int] = mapped_column(ForeignKey("check_ins.id", ondelete="CASCADE"), index=True)
     day: Mapped[int] = mapped_column()
-    sent_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime] = mapped_column(info=STAMP)
     answer: Mapped[str | None] = mapped_column(String(16))
     answered_at: Mapped[datetime | None] = mapped_column()
 
@@ -517,5 +519,5 @@ class SettingsChange(Base):
     team_id: Mapped[str] = mapped_column(ForeignKey("workspaces.team_id"), index=True)
     programme_id: Mapped[int] = mapped_column(ForeignKey("programmes.id", ondelete="CASCADE"), index=True)
     changed_by: Mapped[str] = mapped_column(String(32))
-    changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    changed_at: Mapped[datetime] = mapped_column(info=STAMP)
     changes: Mapped[dict[str, Any]] = mapped_column(default=dict)

@@ -14,7 +14,7 @@ from bot.messages.cohorts import carry_over_message, survey_invite_message
 from bot.messages.endings import cohort_closed_message
 from bot.messages.escaping import escape
 from storage.db import Database
-from storage.models import Cohort, Participant, SurveyResponse, utcnow
+from storage.models import Cohort, Participant, SurveyResponse
 from storage.queries import cohorts as queries
 from storage.queries.outbox import enqueue
 from storage.queries.programmes import current_programme
@@ -105,10 +105,10 @@ def close_cohort(db: Database, team_id: str, admin_user_id: str) -> CohortResult
         if cohort is None:
             return CohortResult(False, "There is no open cohort to close.")
         cohort.status = "closed"
-        cohort.closed_at = utcnow()
+        cohort.closed_at = db.now()
         for pair in queries.active_pairs(session, cohort.id):
             pair.status = "ended"
-            pair.ended_at = utcnow()
+            pair.ended_at = cohort.closed_at
             for member in (pair.mentor, pair.mentee):
                 enqueue(
                     session,
@@ -188,7 +188,7 @@ def answer_survey(db: Database, team_id: str, user_id: str, cohort_id: int, form
         response.would_again = form.would_again
         response.what_changed = form.what_changed.strip()
         response.self_rating_after = form.self_rating_after if participant.role == "mentee" else None
-        response.answered_at = utcnow()
+        response.answered_at = db.now()
     return {}
 
 

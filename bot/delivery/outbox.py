@@ -40,7 +40,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web import SlackResponse
 
 from storage.db import Database
-from storage.models import OutboxMessage, utcnow
+from storage.models import OutboxMessage
 from storage.queries import outbox as queries
 
 log = logging.getLogger(__name__)
@@ -153,7 +153,7 @@ class OutboxSender:
         db: Database,
         client: WebClient,
         *,
-        clock: Callable[[], datetime] = utcnow,
+        clock: Callable[[], datetime],  # the programme clock (services.clock.now): what is due, and when sent
         sleep: Callable[[float], None] = time.sleep,
         max_attempts: int = MAX_ATTEMPTS,
     ) -> None:

@@ -8,13 +8,13 @@ from slack_sdk import WebClient
 
 from bot.delivery.outbox import OutboxSender
 from storage.db import Database
-from storage.models import Pair, utcnow
+from storage.models import Pair
 from storage.queries.outbox import Call, enqueue_many
 
 
 def post_to_pair(db: Database, client: WebClient, pair: Pair, message: dict[str, Any], dedupe_key: str) -> None:
     users = [pair.mentor.person.slack_user_id, pair.mentee.person.slack_user_id]
-    call = Call(dedupe_key, "dm", {"users": users, **message}, utcnow())
+    call = Call(dedupe_key, "dm", {"users": users, **message}, db.now())
     with db.unit_of_work() as session:  # a racing caller's row stands: posted once, and no IntegrityError
         enqueue_many(session, pair.team_id, [call], batch=dedupe_key)
-    OutboxSender(db, client).send_due(batch=dedupe_key)
+    OutboxSender(db, client, clock=db.now).send_due(batch=dedupe_key)

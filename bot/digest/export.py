@@ -31,7 +31,6 @@ from datetime import datetime, timedelta
 
 from bot.digest.figures import suppress
 from storage.db import Database
-from storage.models import utcnow
 from storage.queries import digest as queries
 from storage.queries.digest import AnswerTotals, WeekSessions
 
@@ -80,9 +79,8 @@ def _week_row(start: datetime, s: WeekSessions | None, a: AnswerTotals | None) -
     ]
 
 
-def export_csv(db: Database, programme_id: int, now: datetime | None = None) -> str:
+def export_csv(db: Database, programme_id: int, now: datetime) -> str:
     """The programme's aggregates up to `now` as CSV text (UTF-8 when encoded; plain ASCII in practice)."""
-    now = now or utcnow()
     with db.unit_of_work() as session:
         programme = queries.programme(session, programme_id)
         if programme is None:

@@ -30,7 +30,7 @@ from typing import TypeVar
 from sqlalchemy.orm import Session
 
 from storage.db import Database
-from storage.models import Programme, utcnow
+from storage.models import Programme
 from storage.queries import digest as queries
 from storage.queries.digest import AnswerTotals, SessionTotals, Window
 
@@ -192,8 +192,7 @@ def trend(current: Figure, previous: Figure) -> int | float | None:
 # --- computing ----------------------------------------------------------------------------------------------
 
 
-def _aware(now: datetime | None) -> datetime:
-    now = now or utcnow()
+def _aware(now: datetime) -> datetime:
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware (UTC)")
     return now
@@ -276,7 +275,7 @@ def _programme(session: Session, programme_id: int) -> Programme:
 def compute_digest(
     db: Database,
     programme_id: int,
-    now: datetime | None = None,
+    now: datetime,
     *,
     period: timedelta = WEEK,
     deleted_user_ids: set[str] | frozenset[str] = frozenset(),
@@ -286,7 +285,7 @@ def compute_digest(
     return prepare_digest(db, programme_id, now, period=period, deleted_user_ids=deleted_user_ids, weeks=0).figures
 
 
-def at_risk_pairs(db: Database, programme_id: int, now: datetime | None = None) -> list[AtRiskPair]:
+def at_risk_pairs(db: Database, programme_id: int, now: datetime) -> list[AtRiskPair]:
     """The at-risk pairs with both members' Slack ids and a reason, for admins only."""
     now = _aware(now)
     with db.unit_of_work() as session:
@@ -294,7 +293,7 @@ def at_risk_pairs(db: Database, programme_id: int, now: datetime | None = None) 
     return [AtRiskPair(r.pair_id, r.mentor_user_id, r.mentee_user_id, _reason(r, now)) for r in rows]
 
 
-def weekly_series(db: Database, programme_id: int, weeks: int = 12, now: datetime | None = None) -> list[WeekCounts]:
+def weekly_series(db: Database, programme_id: int, weeks: int = 12, *, now: datetime) -> list[WeekCounts]:
     """Held and cancelled-by-side counts for each of the `weeks` weeks ending at `now`, oldest first (the last
     week is the digest's default period); weeks without sessions are zeros."""
     now = _aware(now)
@@ -332,7 +331,7 @@ def _weekly_series(session: Session, programme_id: int, weeks: int, now: datetim
 def prepare_digest(
     db: Database,
     programme_id: int,
-    now: datetime | None = None,
+    now: datetime,
     *,
     period: timedelta = WEEK,
     deleted_user_ids: set[str] | frozenset[str] = frozenset(),

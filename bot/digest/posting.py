@@ -23,7 +23,6 @@ from bot.digest.outcomes import outcomes
 from bot.digest.schedule import is_due, next_slot, week_label
 from bot.messages.digest import MAX_BLOCKS, admin_digest, public_digest
 from storage.db import Database
-from storage.models import utcnow
 from storage.queries import outbox as outbox_queries
 from storage.queries import pairs as pair_queries
 from storage.queries import programmes as programme_queries
@@ -81,12 +80,18 @@ def with_outcomes(db: Database, programme_id: int, message: dict, max_blocks: in
 
 
 def _queue(
-    db: Database, team_id: str, key: str, channel: str, admins: Iterable[str], digest: Digest, chart: str | None
+    db: Database,
+    team_id: str,
+    key: str,
+    channel: str,
+    admins: Iterable[str],
+    digest: Digest,
+    chart: str | None,
+    now: datetime,
 ) -> None:
     programme_id = digest.figures.programme_id
     public = with_outcomes(db, programme_id, public_digest(digest.figures, chart))
     private = with_outcomes(db, programme_id, admin_digest(digest.figures, digest.at_risk, chart))
-    now = utcnow()
     calls = [Call(f"{key}:public", "chat.postMessage", {"channel": channel, **public}, now)]
     calls += [Call(f"{key}:admin:{a}", "chat.postMessage", {"channel": a, **private}, now) for a in sorted(set(admins))]
     with db.unit_of_work() as session:
@@ -132,7 +137,7 @@ def post_weekly(
             continue
         digest = build(db, client, programme.id, now)
         admins = set(programme.admin_user_ids or ()) | set(extra_admins)
-        _queue(db, programme.team_id, key, channel, admins, digest, upload_chart(client, digest, now))
+        _queue(db, programme.team_id, key, channel, admins, digest, upload_chart(client, digest, now), now)
         done.append(f"'{programme.name}' queued for {channel}")
     return "; ".join(done) or ("none due" if on_schedule else "no programmes")
 
@@ -179,7 +184,7 @@ def post_now(db: Database, client: WebClient, team_id: str, now: datetime, chann
             return False
     digest = build(db, client, programme_id, now)
     public = with_outcomes(db, programme_id, public_digest(digest.figures, upload_chart(client, digest, now)))
-    call = Call(f"digest-now:{preview_key}", "chat.postMessage", {"channel": channel, **public}, utcnow())
+    call = Call(f"digest-now:{preview_key}", "chat.postMessage", {"channel": channel, **public}, now)
     with db.unit_of_work() as session:
         return bool(enqueue_many(session, team_id, [call]))  # False: a racing double click queued it first
 

@@ -15,7 +15,7 @@ from bot.matching import rules as matching
 from bot.messages.intro import intro_message
 from bot.pairs import ground_rules
 from storage.db import Database
-from storage.models import GroundRules, MatchRun, Pair, Participant, Programme, utcnow
+from storage.models import GroundRules, MatchRun, Pair, Participant, Programme
 from storage.queries import cohorts as cohort_queries
 from storage.queries import matching as queries
 from storage.queries.outbox import enqueue
@@ -138,7 +138,7 @@ def propose(db: Database, team_id: str, admin_user_id: str, excluded: set[int] |
         result = matching.match(mentors, mentees, _weights(programme))
         for earlier in session.query(MatchRun).filter_by(programme_id=programme.id, status="proposed"):
             earlier.status = "discarded"
-            earlier.decided_at = utcnow()
+            earlier.decided_at = db.now()
         run = MatchRun(
             team_id=team_id,
             programme_id=programme.id,
@@ -256,7 +256,7 @@ def approve(db: Database, team_id: str, run_id: int, admin_user_id: str) -> Appr
             _enqueue_intro(session, programme, pair, by_id)
             created += 1
         run.status = "approved"
-        run.decided_at = utcnow()
+        run.decided_at = db.now()
         return Approval(run_id, batch, created, skipped=tuple(skipped))
 
 
@@ -307,5 +307,5 @@ def discard(db: Database, team_id: str, run_id: int) -> bool:
         if run is None or run.status == "approved":
             return False
         run.status = "discarded"
-        run.decided_at = run.decided_at or utcnow()
+        run.decided_at = run.decided_at or db.now()
         return True

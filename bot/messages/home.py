@@ -22,7 +22,6 @@ from bot.messages.escaping import escape
 from bot.messages.help import COMMAND
 from bot.messages.intro import rules_sections
 from bot.participants.enrolment import HistoryItem, PairView, ParticipantStatus
-from storage.models import utcnow
 
 STATE_WORDS = {"scheduled": "scheduled", "held": "held", "cancelled": "cancelled", "rescheduled": "rescheduled"}
 
@@ -91,7 +90,7 @@ def _history_line(item: HistoryItem) -> str:
         mine.append(f"two-way: {item.my_two_way}")
     if item.my_action:
         mine.append(f"your action: {escape(item.my_action)}")
-    if item.my_outcome is None and item.state == "scheduled" and item.when <= utcnow():
+    if item.awaiting_check_in:
         mine.append("waiting for your check-in")
     return f"• {when_text(item.when)}: {state}" + (f"; {'; '.join(mine)}" if mine else "")
 

@@ -8,15 +8,15 @@ from collections.abc import Iterable
 from sqlalchemy.orm import Session
 
 from bot.messages.endings import new_partner_admin_message, pair_closed_message, partner_left_message
-from storage.db import Database
-from storage.models import Pair, Participant, utcnow
+from storage.db import Database, session_now
+from storage.models import Pair, Participant
 from storage.queries import pairs as pair_queries
 from storage.queries.outbox import enqueue
 
 
-def _close(pair: Pair) -> None:
+def _close(session: Session, pair: Pair) -> None:
     pair.status = "ended"
-    pair.ended_at = utcnow()
+    pair.ended_at = session_now(session)
 
 
 def end_pairs_of_leaver(session: Session, participant: Participant) -> int:
@@ -24,7 +24,7 @@ def end_pairs_of_leaver(session: Session, participant: Participant) -> int:
     closed = 0
     for pair in pair_queries.active_pairs_of(session, participant.id):
         partner = pair.mentee if pair.mentor_id == participant.id else pair.mentor
-        _close(pair)
+        _close(session, pair)
         enqueue(
             session,
             pair.team_id,
@@ -44,7 +44,7 @@ def request_new_partner(db: Database, team_id: str, pair_id: int, user_id: str, 
             return "Only the mentor in this pair can ask for a new partner."
         if pair.status != "active":
             return "This pair has already closed."
-        _close(pair)
+        _close(session, pair)
         senior = pair.mentee.person.slack_user_id
         enqueue(
             session, team_id, f"pair-closed:{pair.id}", "chat.postMessage", {"channel": senior, **pair_closed_message()}

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from bot.messages.intro import FORMAT_WORDS
 from storage.db import Database
-from storage.models import GroundRules, Pair, Participant, Programme, utcnow
+from storage.models import GroundRules, Pair, Participant, Programme
 from storage.queries import pairs as pair_queries
 
 FIELDS = ("topics", "off_limits", "meeting_place", "frequency", "confidentiality")
@@ -134,7 +134,7 @@ def agree(db: Database, team_id: str, pair_id: int, user_id: str, version: int) 
         both = rules.mentor_agreed_version == rules.mentee_agreed_version == version
         agreed_now = both and rules.agreed_at is None
         if agreed_now:
-            rules.agreed_at = utcnow()
+            rules.agreed_at = db.now()
         if already:
             return Outcome(True, "You already agreed to these ground rules.", rules=rules, pair=pair)
         return Outcome(True, "Agreed.", agreed_now=agreed_now, rules=rules, pair=pair)

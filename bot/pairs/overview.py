@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from bot.messages.endings import pair_closed_message
 from bot.messages.pairs_overview import manual_nudge_message
 from storage.db import Database
-from storage.models import MentoringSession, NudgeLog, utcnow
+from storage.models import MentoringSession, NudgeLog
 from storage.queries import pairs as pair_queries
 from storage.queries import pairs_overview as queries
 from storage.queries.outbox import Call, enqueue, enqueue_many
@@ -47,8 +47,7 @@ class Page:
     at_risk: int
 
 
-def overview(db: Database, team_id: str, page: int = 0, now: datetime | None = None) -> Page:
-    now = now or utcnow()
+def overview(db: Database, team_id: str, page: int = 0, *, now: datetime) -> Page:
     with db.unit_of_work() as session:
         programme = current_programme(session, team_id)
         rows = queries.active_pairs(session, programme.id, now, programme.nudge_cancel_m)
@@ -72,17 +71,16 @@ def history(db: Database, team_id: str, pair_id: int) -> tuple[str, str, list[Me
         return pair.mentor.person.slack_user_id, pair.mentee.person.slack_user_id, sessions
 
 
-def nudge_now(db: Database, team_id: str, pair_id: int, admin_user_id: str) -> str:
+def nudge_now(db: Database, team_id: str, pair_id: int, admin_user_id: str, *, now: datetime) -> str:
     """A gentle nudge to both, from an admin, once a day at most; logged like the scheduler's nudges.
 
     The outbox's unique key decides what is new (ON CONFLICT DO NOTHING), so a double click racing the
     first one queues and logs nothing: a look-before-insert let both clicks log the same message."""
-    today = utcnow().date().isoformat()
+    today = now.date().isoformat()
     with db.unit_of_work() as session:
         pair = pair_queries.pair_with_people(session, team_id, pair_id)
         if pair is None or pair.status != "active":
             return "That pair is no longer active."
-        now = utcnow()
         calls = {
             f"manual-nudge:{pair.id}:{user_id}:{today}": user_id
             for user_id in (pair.mentor.person.slack_user_id, pair.mentee.person.slack_user_id)
@@ -119,7 +117,7 @@ def end_pair(db: Database, team_id: str, pair_id: int) -> str:
         if pair.status != "active":
             return "That pair had already ended."
         pair.status = "ended"
-        pair.ended_at = utcnow()
+        pair.ended_at = db.now()
         for member in (pair.mentor, pair.mentee):
             enqueue(
                 session,

@@ -12,7 +12,7 @@ from bot.cohorts import lifecycle as cohorts
 from bot.pairs.endings import end_pairs_of_leaver
 from bot.participants.mentor_guides import guides_for, tips
 from storage.db import Database
-from storage.models import Pair, Participant, Person, utcnow
+from storage.models import Pair, Participant, Person
 from storage.queries import cohorts as cohort_queries
 from storage.queries import participants as participant_queries
 from storage.queries import people as people_queries
@@ -259,6 +259,7 @@ class HistoryItem:
     my_rating: int | None
     my_action: str | None
     my_two_way: str | None
+    awaiting_check_in: bool = False  # it has happened (as of the status's `now`) and the viewer has not answered
 
 
 @dataclass(frozen=True)
@@ -278,14 +279,14 @@ class ParticipantStatus:
     mentors_channel: str | None = None
 
 
-def status_of(db: Database, team_id: str, user_id: str) -> ParticipantStatus:
+def status_of(db: Database, team_id: str, user_id: str, now: datetime) -> ParticipantStatus:
     with db.unit_of_work() as session:
         programme = current_programme(session, team_id)
         participant = participant_queries.participant_by_slack_id(session, programme.id, user_id)
         if participant is None:
             return ParticipantStatus(joined=False, programme_name=programme.name)
         partners = active_partner_user_ids(session, participant.id)
-        pairs = tuple(_pair_view(session, pair, participant.id) for pair in active_pairs_of(session, participant.id))
+        pairs = tuple(_pair_view(session, pair, participant.id, now) for pair in active_pairs_of(session, participant.id))
         return ParticipantStatus(
             joined=True,
             role=participant.role,
@@ -305,6 +306,7 @@ def status_of(db: Database, team_id: str, user_id: str) -> ParticipantStatus:
                     c.rating if c else None,
                     c.action if c else None,
                     c.two_way if c else None,
+                    awaiting_check_in=(c is None or c.outcome is None) and m.state == "scheduled" and m.scheduled_at <= now,
                 )
                 for m, c in history_for(session, participant.id)
             ),
@@ -316,10 +318,10 @@ def status_of(db: Database, team_id: str, user_id: str) -> ParticipantStatus:
         )
 
 
-def _pair_view(session: Session, pair: Pair, participant_id: int) -> PairView:
+def _pair_view(session: Session, pair: Pair, participant_id: int, now: datetime) -> PairView:
     partner = pair.mentee if pair.mentor_id == participant_id else pair.mentor
     rules = ground_rules_for(session, pair.id)
-    upcoming = next_session(session, pair.id, utcnow())
+    upcoming = next_session(session, pair.id, now)
     fields = (
         {
             name: getattr(rules, name)
@@ -350,7 +352,7 @@ def set_status(db: Database, team_id: str, user_id: str, status: str) -> str | N
         if previous == "left":
             return previous
         participant.status = status
-        participant.left_at = utcnow() if status == "left" else None
+        participant.left_at = db.now() if status == "left" else None
         if status == "left" and previous != "left":
             end_pairs_of_leaver(session, participant)
         return previous
@@ -378,5 +380,5 @@ def erase(db: Database, team_id: str, user_id: str) -> Erasure | None:
         participant.off_limits = ""
         participant.status = "left"
         if not had_left:
-            participant.left_at = utcnow()
+            participant.left_at = db.now()
         return Erasure(erased, repeat=had_left and erased == 0)

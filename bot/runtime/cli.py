@@ -11,6 +11,7 @@ import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
+from bot.runtime.clock import Clock, FixedClock, SystemClock
 from bot.runtime.config import ConfigError, Settings, load_settings
 
 EXIT_CONFIG = 2
@@ -31,10 +32,15 @@ def _parser() -> argparse.ArgumentParser:
     db.add_argument("action", choices=["upgrade"])
     job = sub.add_parser("run-job", help="run one periodic job once")
     job.add_argument("name", choices=sorted(JOB_NAMES))
-    job.add_argument("--now", help="ISO 8601 time to run as (default: now), e.g. 2026-03-01T09:00:00Z")
+    job.add_argument(
+        "--now",
+        help="ISO 8601 time to run the whole job at, sending what is due by then (default: now), "
+        "e.g. 2026-03-01T09:00:00Z; a future time records future times (docs/time.md)",
+    )
     export = sub.add_parser("export", help="write the programme's aggregates (no names, no free text) as CSV")
     export.add_argument("--out", required=True, help="the CSV file to write")
     export.add_argument("--team", help="Slack team id (default: the bot token's team, from auth.test)")
+    export.add_argument("--now", help="ISO 8601 time to export as of (default: now), e.g. 2030-04-01T09:00:00Z")
     imp = sub.add_parser("import-org", help="import the org chart from a CSV file")
     imp.add_argument("file")
     imp.add_argument("--team", help="Slack team id (default: the bot token's team, from auth.test)")
@@ -51,10 +57,7 @@ def _serve(settings: Settings) -> int:
     services.db.upgrade()
     bolt = build_app(settings, services)
     leader = SchedulerLeader(
-        services.db,
-        services.client,
-        admins=settings.admin_user_ids,
-        digest_channel=settings.digest_channel,
+        services,
         lease_seconds=settings.scheduler_lease_seconds,
         interval_override=settings.job_interval_seconds,
     ).start()
@@ -110,7 +113,7 @@ def _import_org(settings: Settings, path: str, team: str | None) -> int:
     settings.require_slack()
     client = make_client(settings.bot_token, settings.api_url)
     team_id = team or client.auth_test()["team_id"]
-    db = Database(settings.database_url)
+    db = Database(settings.database_url, now=SystemClock().now)
     db.upgrade()
     try:
         with open(path, encoding="utf-8-sig", newline="") as handle:
@@ -130,43 +133,42 @@ def _import_org(settings: Settings, path: str, team: str | None) -> int:
     return 0
 
 
-def _parse_now(raw: str | None) -> datetime:
+def _clock(raw: str | None) -> Clock:
+    """`--now T`: the whole command runs at T (a clock standing at T); without it, the real time."""
     if raw is None:
-        return datetime.now(UTC)
+        return SystemClock()
     try:
         moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
     except ValueError as error:
         raise ConfigError(f"--now must be an ISO 8601 time such as 2026-03-01T09:00:00Z, not {raw!r}") from error
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return FixedClock(moment if moment.tzinfo else moment.replace(tzinfo=UTC))
 
 
 def _run_job(settings: Settings, name: str, now_raw: str | None) -> int:
-    from bot.delivery.slack_client import make_client
-    from bot.runtime.jobs import JOBS, JobContext
-    from storage.db import Database
+    from bot.runtime.app import build_services
+    from bot.runtime.jobs import JOBS
 
-    now = _parse_now(now_raw)
+    clock = _clock(now_raw)
     settings.require_slack()
-    db = Database(settings.database_url)
-    db.upgrade()
-    client = make_client(settings.bot_token, settings.api_url)
-    context = JobContext(db, client, settings.admin_user_ids, settings.digest_channel, by_hand=True)
-    print(JOBS[name](context, now))
+    services = build_services(settings, clock=clock)
+    services.db.upgrade()
+    print(JOBS[name](services, True))
     return 0
 
 
-def _export(settings: Settings, out: str, team: str | None) -> int:
+def _export(settings: Settings, out: str, team: str | None, now_raw: str | None) -> int:
     from bot.delivery.slack_client import make_client
     from bot.digest.posting import export_for
     from storage.db import Database
 
+    clock = _clock(now_raw)
     if team is None:
         settings.require_slack()
         team = make_client(settings.bot_token, settings.api_url).auth_test()["team_id"]
-    db = Database(settings.database_url)
+    db = Database(settings.database_url, now=clock.now)
     db.upgrade()
     with open(out, "w", encoding="utf-8", newline="") as handle:
-        handle.write(export_for(db, team, datetime.now(UTC)))
+        handle.write(export_for(db, team, clock.now()))
     print(f"Wrote {out}")
     return 0
 
@@ -185,13 +187,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "db":
             from storage.db import Database
 
-            Database(settings.database_url).upgrade()
+            Database(settings.database_url, now=SystemClock().now).upgrade()
             print("Database schema is up to date.")
             return 0
         if args.command == "run-job":
             return _run_job(settings, args.name, args.now)
         if args.command == "export":
-            return _export(settings, args.out, args.team)
+            return _export(settings, args.out, args.team, args.now)
         if args.command == "import-org":
             return _import_org(settings, args.file, args.team)
     except ConfigError as error:

@@ -1,73 +1,67 @@
 """The periodic jobs, each runnable once from the CLI (`reverse-mentor run-job NAME --now ...`), by the
 scheduler, or by the offline demo in simulated time: decide and write durably first, then send through
-the outbox."""
+the outbox. Every job asks `services.clock` for the time once and decides at that time; its outbox run uses
+the same clock, so what the job queued due at or before that time goes out in the same run (docs/time.md)."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime
-
-from slack_sdk import WebClient
 
 from bot.delivery.outbox import OutboxSender
 from bot.digest import posting as digest_post
 from bot.nudges import scan as nudge_scan
+from bot.runtime.services import Services
 from bot.sessions import checkins, follow_ups, reminders
-from storage.db import Database
 
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class JobContext:
-    db: Database
-    client: WebClient
-    admins: tuple[str, ...] = ()  # ADMIN_USER_IDS, besides each programme's own admins
-    digest_channel: str | None = None  # DIGEST_CHANNEL, when the programme names none
-    clock: Callable[[], datetime] | None = None  # the demo's simulated clock; real time otherwise
-    by_hand: bool = False  # run from the CLI: a weekly job does not wait for its programme's slot
-
-    def send(self) -> str:
-        sender = (
-            OutboxSender(self.db, self.client, clock=self.clock) if self.clock else OutboxSender(self.db, self.client)
-        )
-        report = sender.send_due()
-        return f"{report.sent} messages sent" + (f", {report.pending} waiting" if report.pending else "")
+def _send(services: Services) -> str:
+    sender = OutboxSender(services.db, services.client, clock=services.clock.now)
+    report = sender.send_due()
+    return f"{report.sent} messages sent" + (f", {report.pending} waiting" if report.pending else "")
 
 
-def run_checkins(ctx: JobContext, now: datetime) -> str:
-    report = checkins.dispatch(ctx.db, now)
-    return f"check-ins: {report.check_ins} asked about {report.sessions} sessions; {ctx.send()}"
+def run_checkins(services: Services, by_hand: bool = False) -> str:
+    report = checkins.dispatch(services.db, services.clock.now())
+    return f"check-ins: {report.check_ins} asked about {report.sessions} sessions; {_send(services)}"
 
 
-def run_reminders(ctx: JobContext, now: datetime) -> str:
-    return f"reminders: {reminders.queue_reminders(ctx.db, now)} queued; {ctx.send()}"
+def run_reminders(services: Services, by_hand: bool = False) -> str:
+    return f"reminders: {reminders.queue_reminders(services.db, services.clock.now())} queued; {_send(services)}"
 
 
-def run_nudges(ctx: JobContext, now: datetime) -> str:
-    report = nudge_scan.scan(ctx.db, now, ctx.admins)
+def run_nudges(services: Services, by_hand: bool = False) -> str:
+    report = nudge_scan.scan(services.db, services.clock.now(), services.settings.admin_user_ids)
     kinds = ", ".join(f"{n} {kind}" for kind, n in sorted(report.written.items())) or "none new"
-    return f"nudges: {report.pairs} candidate pairs, {kinds}; {ctx.send()}"
+    return f"nudges: {report.pairs} candidate pairs, {kinds}; {_send(services)}"
 
 
-def run_follow_ups(ctx: JobContext, now: datetime) -> str:
-    return f"follow-ups: {follow_ups.queue_follow_ups(ctx.db, now)} queued; {ctx.send()}"
+def run_follow_ups(services: Services, by_hand: bool = False) -> str:
+    return f"follow-ups: {follow_ups.queue_follow_ups(services.db, services.clock.now())} queued; {_send(services)}"
 
 
-def run_digest(ctx: JobContext, now: datetime) -> str:
+def run_digest(services: Services, by_hand: bool = False) -> str:
+    """`by_hand` (run from the CLI): the digest goes now instead of waiting for its programme's weekly slot."""
+    settings = services.settings
     posted = digest_post.post_weekly(
-        ctx.db, ctx.client, now, ctx.digest_channel, ctx.admins, on_schedule=not ctx.by_hand
+        services.db,
+        services.client,
+        services.clock.now(),
+        settings.digest_channel,
+        settings.admin_user_ids,
+        on_schedule=not by_hand,
     )
-    return f"digest: {posted}; {ctx.send()}"
+    return f"digest: {posted}; {_send(services)}"
 
 
-def run_outbox(ctx: JobContext, now: datetime) -> str:
-    return f"outbox: {ctx.send()}"
+def run_outbox(services: Services, by_hand: bool = False) -> str:
+    return f"outbox: {_send(services)}"
 
 
-JOBS: dict[str, Callable[[JobContext, datetime], str]] = {
+# Each job: (services, by_hand) -> one line saying what it did.
+JOBS: dict[str, Callable[[Services, bool], str]] = {
     "checkins": run_checkins,
     "reminders": run_reminders,
     "nudges": run_nudges,

@@ -5,6 +5,9 @@ APScheduler must never share a job store between two running schedulers, and pro
 BackgroundScheduler (job store: the app's own database), renews the lease every few seconds, and stops
 its scheduler the moment it loses the lease. When the holder dies its lease expires and another process
 takes over within `lease_seconds` plus one renewal.
+
+The lease is infrastructure time, not programme time (docs/time.md): it is compared across processes, so it
+is the real wall time whatever the services' clock says. The jobs themselves decide at `services.clock`.
 """
 
 from __future__ import annotations
@@ -14,7 +17,6 @@ import os
 import socket
 import threading
 import uuid
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -22,10 +24,9 @@ from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.interval import IntervalTrigger
-from slack_sdk import WebClient
 
 from bot.runtime import jobs
-from bot.runtime.jobs import JobContext
+from bot.runtime.services import Services
 from storage.db import Database
 from storage.queries import leases
 
@@ -38,18 +39,24 @@ JOB_DEFAULTS = {
 }
 
 
-_context: JobContext | None = None
+_services: Services | None = None
 
 
 def run_job(name: str) -> None:
     """The one callable the job store references (by name, so it survives restarts)."""
-    if _context is None:
-        log.warning("job %s fired with no context; skipped", name)
+    if _services is None:
+        log.warning("job %s fired with no services; skipped", name)
         return
     try:
-        log.info("%s", jobs.JOBS[name](_context, datetime.now(UTC)))
+        log.info("%s", jobs.JOBS[name](_services, False))
     except Exception:  # a failing job must not kill the scheduler thread; it runs again next time
         log.exception("job %s failed", name)
+
+
+def _lease_time() -> datetime:
+    """Real wall time, not the services' clock: other processes compare the lease row with their own real
+    time, and a simulated or `--now` time would take or expire a lease that is still held."""
+    return datetime.now(UTC)  # noqa: TID251 - infrastructure time (docs/time.md)
 
 
 def job_triggers(interval_override: int | None) -> dict[str, BaseTrigger]:
@@ -96,22 +103,16 @@ class SchedulerLeader:
 
     def __init__(
         self,
-        db: Database,
-        client: WebClient,
+        services: Services,
         *,
-        admins: tuple[str, ...] = (),
-        digest_channel: str | None = None,
         lease_seconds: int = 30,
         interval_override: int | None = None,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
-        self.db = db
-        self.client = client
-        self.context = JobContext(db, client, admins, digest_channel)
+        self.services = services
+        self.db = services.db
         self.lease = timedelta(seconds=lease_seconds)
         self.renew_every = max(lease_seconds / 3, 0.5)
         self.interval_override = interval_override
-        self.clock = clock
         self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.scheduler: BackgroundScheduler | None = None
         self._stop = threading.Event()
@@ -126,7 +127,7 @@ class SchedulerLeader:
         return self
 
     def _holds_lease(self) -> bool:
-        now = self.clock()
+        now = _lease_time()
         with self.db.unit_of_work() as session:
             return leases.try_take(session, LEASE_NAME, self.holder, now, now + self.lease)
 
@@ -145,8 +146,8 @@ class SchedulerLeader:
             self._stop.wait(self.renew_every)
 
     def _begin(self) -> None:
-        global _context
-        _context = self.context
+        global _services
+        _services = self.services
         scheduler = build_scheduler(self.db)
         scheduler.start(paused=True)
         install_jobs(scheduler, job_triggers(self.interval_override))

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from bot.delivery.quiet_hours import deliver_at
 from bot.messages.checkins import checkin_message
 from storage.db import Database
-from storage.models import CheckIn, MentoringSession, Participant, Programme, utcnow
+from storage.models import CheckIn, MentoringSession, Participant, Programme
 from storage.queries import checkins as queries
 from storage.queries.outbox import enqueue
 
@@ -59,10 +59,9 @@ class DispatchReport:
     check_ins: int
 
 
-def dispatch(db: Database, now: datetime | None = None, quiet_hours: bool = True) -> DispatchReport:
+def dispatch(db: Database, now: datetime, quiet_hours: bool = True) -> DispatchReport:
     """Ask both parties of every past, unasked session: one check-in row and one DM each, ever, each DM
     outside its reader's quiet hours."""
-    now = now or utcnow()
     sessions = created = 0
     with db.unit_of_work() as session:
         for meeting in queries.sessions_due_for_checkin(session, now):
@@ -72,10 +71,9 @@ def dispatch(db: Database, now: datetime | None = None, quiet_hours: bool = True
     return DispatchReport(sessions, created)
 
 
-def dispatch_logged(db: Database, session_id: int, logged_by: str, now: datetime | None = None) -> int:
+def dispatch_logged(db: Database, session_id: int, logged_by: str, now: datetime) -> int:
     """Check-ins for one session just logged: the person logging it is asked at once, their partner outside
     their quiet hours. Returns the check-ins created (0 if the scheduled job asked first)."""
-    now = now or utcnow()
     with db.unit_of_work() as session:
         meeting = session.get(MentoringSession, session_id)
         if meeting is None or not queries.claim_for_checkin(session, session_id, now):
@@ -157,7 +155,7 @@ def record_outcome(
             check_in.rating = None
             check_in.action = None
             check_in.two_way = None
-        check_in.answered_at = utcnow()
+        check_in.answered_at = db.now()
         session.flush()
         new_id = _apply_verdict(session, check_in.session_id)
         return Recorded(
@@ -213,7 +211,7 @@ def record_details(
         check_in.rating = rating
         check_in.action = action.strip() if check_in.side == "senior" else None
         check_in.two_way = two_way if check_in.side == "junior" else None
-        check_in.answered_at = utcnow()
+        check_in.answered_at = db.now()
         session.flush()
         _apply_verdict(session, check_in.session_id)
     return {}

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from bot.delivery.quiet_hours import deliver_at
 from bot.messages.follow_ups import follow_up_message
 from storage.db import Database
-from storage.models import FOLLOW_UP_ANSWERS, FOLLOW_UP_DAYS, ActionFollowUp, utcnow
+from storage.models import FOLLOW_UP_ANSWERS, FOLLOW_UP_DAYS, ActionFollowUp
 from storage.queries import follow_ups as queries
 from storage.queries.outbox import enqueue
 
@@ -44,5 +44,5 @@ def answer(db: Database, team_id: str, follow_up_id: int, user_id: str, value: s
             return None
         follow_up, action = found[0], found[2]
         follow_up.answer = value
-        follow_up.answered_at = utcnow()
+        follow_up.answered_at = db.now()
         return action

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from bot.messages.sessions import session_cancelled_message
 from storage.db import Database
-from storage.models import MentoringSession, Pair, Person, utcnow
+from storage.models import MentoringSession, Pair, Person
 from storage.queries import pairs as pair_queries
 from storage.queries.outbox import enqueue
 from storage.queries.participants import participant_by_slack_id
@@ -75,10 +75,10 @@ def schedule(
     *,
     override_hours: bool = False,
     replaces: int | None = None,
-    now: datetime | None = None,
+    now: datetime,
 ) -> Scheduled:
     """Store a session (or move one: `replaces`). The same pair and time twice (a double click) stores one."""
-    if when <= (now or datetime.now(UTC)):
+    if when <= now:
         return Scheduled(False, "That time has passed: pick a time in the future.")
     with db.unit_of_work() as session:
         pair = _member_pair(session, team_id, pair_id, user_id, lock=True)
@@ -105,11 +105,8 @@ def schedule(
         return Scheduled(True, session_id=meeting.id, created=True)
 
 
-def log_past(
-    db: Database, team_id: str, pair_id: int, user_id: str, when: datetime, now: datetime | None = None
-) -> Scheduled:
+def log_past(db: Database, team_id: str, pair_id: int, user_id: str, when: datetime, *, now: datetime) -> Scheduled:
     """Record a session that happened without being scheduled; its check-ins go out straight away."""
-    now = now or datetime.now(UTC)
     if when > now:
         return Scheduled(False, "That's in the future: use Schedule for upcoming sessions.")
     if when < now - LOG_WINDOW:
@@ -131,7 +128,7 @@ def log_past(
         return Scheduled(True, session_id=meeting.id, created=True)
 
 
-def cancel(db: Database, team_id: str, session_id: int, user_id: str) -> Scheduled:
+def cancel(db: Database, team_id: str, session_id: int, user_id: str, *, now: datetime) -> Scheduled:
     """Cancel an upcoming session, recording the canceller's side, and tell the partner (durably)."""
     with db.unit_of_work() as session:
         meeting = session.get(MentoringSession, session_id)
@@ -140,7 +137,7 @@ def cancel(db: Database, team_id: str, session_id: int, user_id: str) -> Schedul
             return Scheduled(False, "Only the two people in this pair can cancel its sessions.")
         if meeting.state == "cancelled":
             return Scheduled(True, session_id=meeting.id)  # a double click
-        if meeting.state != "scheduled" or meeting.scheduled_at <= utcnow():
+        if meeting.state != "scheduled" or meeting.scheduled_at <= now:
             return Scheduled(False, "Only upcoming sessions can be cancelled; answer the check-in for past ones.")
         by_mentor = pair.mentor.person.slack_user_id == user_id
         meeting.state = "cancelled"

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, joinedload
 
+from storage.db import session_now
 from storage.models import Cohort, Pair, Participant, Person, SurveyResponse
 from storage.queries import locks
 
@@ -31,7 +32,7 @@ def adopt_unassigned(session: Session, programme_id: int, cohort_id: int) -> Non
     session.execute(
         update(Participant)
         .where(Participant.programme_id == programme_id, Participant.cohort_id.is_(None))
-        .values(cohort_id=cohort_id)
+        .values(cohort_id=cohort_id, updated_at=session_now(session))  # what the column's onupdate did
     )
     session.execute(
         update(Pair)

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
-from storage.models import Person, utcnow
+from storage.db import session_now
+from storage.models import Person
 
 # Well under SQLite's bound-parameter limit (32,766) and PostgreSQL's (65,535).
 CHUNK = 1000
@@ -48,7 +49,7 @@ def insert_people(session: Session, team_id: str, slack_user_ids: Sequence[str])
     """New people, known only by Slack id until `update_people` fills in the rest."""
     if not slack_user_ids:
         return
-    now = utcnow()
+    now = session_now(session)
     session.execute(
         insert(Person),
         [
@@ -62,7 +63,7 @@ def update_people(session: Session, changes: Sequence[ChartUpdate]) -> None:
     """Set department, level, manager (and email when the file gives one) by primary key, in one executemany."""
     if not changes:
         return
-    now = utcnow()
+    now = session_now(session)
     with_email = [c for c in changes if c.email]
     without_email = [c for c in changes if not c.email]
     for group, include_email in ((with_email, True), (without_email, False)):

@@ -20,7 +20,8 @@ from sqlalchemy import and_, case, func, or_, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from storage.models import OutboxMessage, Pair, utcnow
+from storage.db import session_now
+from storage.models import OutboxMessage, Pair
 from storage.queries.programmes import ensure_workspace
 
 UNFINISHED = ("pending", "sending")
@@ -52,7 +53,7 @@ def enqueue(
         batch=batch,
         method=method,
         payload=payload,
-        not_before=not_before or utcnow(),
+        not_before=not_before or session_now(session),
     )
     session.add(message)
     session.flush()
@@ -78,7 +79,7 @@ def enqueue_many(session: Session, team_id: str, calls: Sequence[Call], batch: s
     ensure_workspace(session, team_id)
     outbox = OutboxMessage.__table__
     build = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    created = utcnow()
+    created = session_now(session)
     rows = session.execute(
         build(outbox)
         .on_conflict_do_nothing(index_elements=[outbox.c.team_id, outbox.c.dedupe_key])
