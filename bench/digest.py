@@ -48,6 +48,7 @@ from sqlalchemy.engine import make_url
 from bot.digest.chart import render_chart
 from bot.digest.export import export_csv
 from bot.digest.figures import MIN_GROUP, Activity, Digest, WeekCounts, headline, prepare_digest
+from bot.runtime.clock import SystemClock
 from storage.db import Database
 from storage.models import CheckIn, MentoringSession, Pair, Participant, Person, Programme, Workspace
 from storage.queries import digest as queries
@@ -556,7 +557,7 @@ def bench_postgres(url: str) -> Iterator[Database]:
     with admin.connect() as connection:
         connection.execute(text("DROP DATABASE IF EXISTS bench_digest"))
         connection.execute(text("CREATE DATABASE bench_digest"))
-    db = Database(server.set(database="bench_digest").render_as_string(hide_password=False))
+    db = Database(server.set(database="bench_digest").render_as_string(hide_password=False), now=SystemClock().now)
     try:
         yield db
     finally:
@@ -613,7 +614,7 @@ def main() -> int:
     print(f"load average {averages}, {os.cpu_count()} CPUs, SQLite {sqlite3.sqlite_version}")
     results = []
     with tempfile.TemporaryDirectory() as folder:
-        db = Database(f"sqlite:///{folder}/bench.sqlite3")
+        db = Database(f"sqlite:///{folder}/bench.sqlite3", now=SystemClock().now)
         results.append(run(db, "SQLite", args.pairs, args.sessions))
         db.dispose()
     if not args.no_postgres:

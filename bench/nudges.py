@@ -48,6 +48,7 @@ from sqlalchemy.orm import joinedload
 from bot.nudges import rules
 from bot.nudges.rules import Member, OpenCheckIn, PairHistory, PastSession, PreviousNudge
 from bot.nudges.scan import ScanReport, scan, thresholds_of
+from bot.runtime.clock import SystemClock
 from storage.db import Database
 from storage.models import (
     CheckIn,
@@ -460,7 +461,7 @@ def bench_postgres(url: str) -> Iterator[Database]:
     with admin.connect() as connection:
         connection.execute(text("DROP DATABASE IF EXISTS bench_nudges"))
         connection.execute(text("CREATE DATABASE bench_nudges"))
-    db = Database(server.set(database="bench_nudges").render_as_string(hide_password=False))
+    db = Database(server.set(database="bench_nudges").render_as_string(hide_password=False), now=SystemClock().now)
     try:
         yield db
     finally:
@@ -538,7 +539,7 @@ def main() -> int:
 
     results = []
     with tempfile.TemporaryDirectory() as folder:
-        db = Database(f"sqlite:///{folder}/bench.sqlite3")
+        db = Database(f"sqlite:///{folder}/bench.sqlite3", now=SystemClock().now)
         results.append(run(db, "SQLite", args.pairs, args.sessions, args.sample, args.repeats))
         db.dispose()
     if not args.no_postgres:

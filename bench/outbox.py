@@ -22,6 +22,7 @@ from slack_sdk import WebClient
 from sqlalchemy import delete
 
 from bot.delivery.outbox import OutboxSender
+from bot.runtime.clock import SystemClock
 from bot.simulation.standin import SlackStandIn, StandInUser
 from storage.db import Database
 from storage.models import OutboxMessage
@@ -55,7 +56,7 @@ def _run(db: Database, slack: SlackStandIn, rows: int, senders: int) -> tuple[fl
     start = threading.Barrier(senders + 1)
 
     def work() -> None:
-        sender = OutboxSender(db, WebClient(token=TOKEN, base_url=slack.url))
+        sender = OutboxSender(db, WebClient(token=TOKEN, base_url=slack.url), clock=db.now)
         start.wait()
         sender.drain(batch=batch, timeout=600)
 
@@ -80,7 +81,7 @@ def main() -> int:
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as folder:
-        db = Database(args.url or f"sqlite:///{folder}/bench.sqlite3")
+        db = Database(args.url or f"sqlite:///{folder}/bench.sqlite3", now=SystemClock().now)
         db.upgrade()
         users = [StandInUser(f"U{i:04d}", f"user{i}", f"User {i}") for i in range(2 * args.rows)]
         with SlackStandIn(users=users, team_id=TEAM) as slack:

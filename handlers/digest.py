@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import UTC, datetime
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -68,7 +67,9 @@ def register(app: App, services: Services) -> None:
             client.chat_postMessage(channel=user_id, text=NOT_ADMIN)
             return
         value = json.loads(body["actions"][0]["value"])
-        posted = digest_post.post_now(services.db, client, team_id, services.clock.now(), value["channel"], value["key"])
+        posted = digest_post.post_now(
+            services.db, client, team_id, services.clock.now(), value["channel"], value["key"]
+        )
         OutboxSender(services.db, client, clock=services.clock.now).send_due()
         failure = digest_post.post_now_failure(services.db, team_id, value["key"])
         if failure:

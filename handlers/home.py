@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from slack_sdk import WebClient
 
 from bot.digest import posting as digest_post

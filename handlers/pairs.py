@@ -136,8 +136,8 @@ def on_log_submit(ack: Ack, body: dict[str, Any], client: WebClient, services: S
     if when is None:
         ack(response_action="errors", errors={"when": "Pick when it happened."})
         return
-    now = services.clock.now()
-    result = sessions.log_past(services.db, team_of(body), _chosen_pair(values, meta), body["user"]["id"], when, now=now)
+    now, pair_id = services.clock.now(), _chosen_pair(values, meta)
+    result = sessions.log_past(services.db, team_of(body), pair_id, body["user"]["id"], when, now=now)
     if not result.ok:
         ack(response_action="errors", errors={"when": result.error})
         return

@@ -33,9 +33,8 @@ def _refresh(body: dict[str, Any], client: WebClient, services: Services) -> Non
     if view.get("callback_id") != "pairs_overview_modal":
         return
     page = json.loads(view.get("private_metadata") or "{}").get("page", 0)
-    client.views_update(
-        view_id=view["id"], view=overview_modal(pairs_overview.overview(services.db, team_of(body), page, now=services.clock.now()))
-    )
+    found = pairs_overview.overview(services.db, team_of(body), page, now=services.clock.now())
+    client.views_update(view_id=view["id"], view=overview_modal(found))
 
 
 def register(app: App, services: Services) -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Connection, create_engine, make_url, text
 
+from bot.runtime.clock import SystemClock
 from storage.db import Database
 from storage.models import Base
 from tests.support.harness import RunningApp, start_app
@@ -33,7 +34,7 @@ def _postgres_problem() -> str | None:
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One migrated SQLite file; each test copies it (much faster than migrating per test)."""
     path = tmp_path_factory.mktemp("template") / "template.sqlite3"
-    database = Database(f"sqlite:///{path}")
+    database = Database(f"sqlite:///{path}", now=SystemClock().now)
     database.upgrade()
     database.dispose()
     return path
@@ -43,7 +44,7 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def sqlite_db(sqlite_template: Path, tmp_path: Path) -> Iterator[Database]:
     path = tmp_path / "test.sqlite3"
     shutil.copy(sqlite_template, path)
-    database = Database(f"sqlite:///{path}")
+    database = Database(f"sqlite:///{path}", now=SystemClock().now)
     yield database
     database.dispose()
 
@@ -81,7 +82,7 @@ def postgres_database() -> Iterator[Database]:
         connection.execute(text(f'CREATE SCHEMA "{schema}"'))
     # in the URL, so that anything opening its own connection from `db.url` lands in the same schema
     url = make_url(POSTGRES_URL).update_query_dict({"options": f"-csearch_path={schema}"})
-    database = Database(url.render_as_string(hide_password=False))
+    database = Database(url.render_as_string(hide_password=False), now=SystemClock().now)
     try:
         database.upgrade()
         yield database

@@ -286,7 +286,7 @@ def status_of(db: Database, team_id: str, user_id: str, now: datetime) -> Partic
         if participant is None:
             return ParticipantStatus(joined=False, programme_name=programme.name)
         partners = active_partner_user_ids(session, participant.id)
-        pairs = tuple(_pair_view(session, pair, participant.id, now) for pair in active_pairs_of(session, participant.id))
+        pairs = tuple(_pair_view(session, p, participant.id, now) for p in active_pairs_of(session, participant.id))
         return ParticipantStatus(
             joined=True,
             role=participant.role,
@@ -306,7 +306,7 @@ def status_of(db: Database, team_id: str, user_id: str, now: datetime) -> Partic
                     c.rating if c else None,
                     c.action if c else None,
                     c.two_way if c else None,
-                    awaiting_check_in=(c is None or c.outcome is None) and m.state == "scheduled" and m.scheduled_at <= now,
+                    awaiting_check_in=_awaiting(m.state, m.scheduled_at, c.outcome if c else None, now),
                 )
                 for m, c in history_for(session, participant.id)
             ),
@@ -316,6 +316,11 @@ def status_of(db: Database, team_id: str, user_id: str, now: datetime) -> Partic
             tips=tuple(tips(programme.mentor_guides)) if participant.role == "mentor" else (),
             mentors_channel=programme.mentors_channel if participant.role == "mentor" else None,
         )
+
+
+def _awaiting(state: str, when: datetime, outcome: str | None, now: datetime) -> bool:
+    """A session that has happened by `now` and still waits for the viewer's check-in answer."""
+    return outcome is None and state == "scheduled" and when <= now
 
 
 def _pair_view(session: Session, pair: Pair, participant_id: int, now: datetime) -> PairView:

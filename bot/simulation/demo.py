@@ -11,11 +11,10 @@ an escalation follow; every Monday the digest goes to #programme. What each pers
 printed as a transcript (`bot/simulation/transcript.py`).
 
 Simulated time. The cohort starts on Monday 7 January 2030 at 09:00 UTC (fixed, so the same seed gives the
-same transcript, and in the future, so "that time has passed" checks pass). The app reads the clock in
-several places (`storage.models.utcnow`, `datetime.now(UTC)` in handlers and services), and the demo moves
-all of them together: while it runs, the name `datetime` in the app's modules is a subclass whose `now()`
-returns the simulated time. Nothing else about those modules changes, and the name is restored afterwards.
-Slack's side (the stand-in, the request signing) keeps real time, as Slack would.
+same transcript, and in the future, so "that time has passed" checks pass). The app asks one clock for
+every decision (docs/time.md): the demo hands its services and its database a `FixedClock` and moves it
+forward step by step, exactly as `run-job --now` or a test would; no module is patched. Slack's side (the
+stand-in, the request signing) and the app's infrastructure (leases, sleeps) keep real time, as in production.
 
 Random choices (who cancels, ratings, who answers late) come from `random.Random` seeded with `--seed`.
 """
@@ -25,9 +24,8 @@ from __future__ import annotations
 import contextlib
 import json
 import random
-import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from datetime import time as clock_time
@@ -37,8 +35,9 @@ from typing import Any, TextIO
 from sqlalchemy import func, select
 
 from bot.runtime.app import build_app, build_services
+from bot.runtime.clock import FixedClock
 from bot.runtime.config import Settings
-from bot.runtime.jobs import JOBS, JobContext
+from bot.runtime.jobs import JOBS
 from bot.runtime.server import BackgroundServer
 from bot.simulation.driver import Reply, SlackDriver
 from bot.simulation.sample_org import ACTIONS, TEAM_ID, Member, SampleOrg, build_org
@@ -76,18 +75,6 @@ ROUTINE_DMS = {  # sent in batches; the first is shown in full, later batches as
 }
 MESSAGE_METHODS = frozenset({"chat.postMessage", "chat.update", "chat.postEphemeral"})
 VIEW_METHODS = frozenset({"views.open", "views.push", "views.update", "views.publish"})
-# The app's own code reads the clock; Slack's side and the demo itself keep real time.
-APP_PACKAGES = ("bot", "handlers", "storage")
-REAL_TIME_MODULES = frozenset(
-    {
-        "bot.simulation.standin",
-        "bot.simulation.driver",
-        "bot.simulation.signing",
-        "bot.simulation.demo",
-        "bot.simulation.sample_org",
-        "bot.simulation.transcript",
-    }
-)
 
 
 class DemoError(RuntimeError):
@@ -109,51 +96,6 @@ class DemoResult:
     pairs: tuple[tuple[str, str], ...]  # (mentor name, mentee name), as matched
     cancellers: tuple[str, ...]  # the seniors who kept cancelling
     seconds: float
-
-
-# --------------------------------------------------------------------------- simulated time
-
-
-class SimulatedClock:
-    """The demo's 'now': only ever moves forward, and only when the demo moves it."""
-
-    def __init__(self, start: datetime) -> None:
-        self.now = start
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def set(self, moment: datetime) -> None:
-        if moment < self.now:
-            raise ValueError(f"simulated time only moves forward: {moment} is before {self.now}")
-        self.now = moment
-
-
-@contextlib.contextmanager
-def simulated_time(clock: SimulatedClock) -> Iterator[None]:
-    """While inside, the app's modules see `clock` through `datetime.now()`; restored on the way out."""
-
-    class SimulatedDatetime(datetime):
-        @classmethod
-        def now(cls, tz: Any = None) -> datetime:  # type: ignore[override]
-            return clock.now.astimezone(tz) if tz is not None else clock.now.astimezone().replace(tzinfo=None)
-
-        @classmethod
-        def utcnow(cls) -> datetime:  # type: ignore[override]
-            return clock.now.astimezone(UTC).replace(tzinfo=None)
-
-    swapped = []
-    for name, module in list(sys.modules.items()):
-        if name.split(".")[0] not in APP_PACKAGES or name in REAL_TIME_MODULES:
-            continue
-        if getattr(module, "datetime", None) is datetime:
-            module.datetime = SimulatedDatetime  # type: ignore[attr-defined]
-            swapped.append(module)
-    try:
-        yield
-    finally:
-        for module in swapped:
-            module.datetime = datetime  # type: ignore[attr-defined]
 
 
 # --------------------------------------------------------------------------- the demo
@@ -186,7 +128,7 @@ class _Demo:
         self.org: SampleOrg = build_org(people, random.Random(seed))
         self.people = self.org.by_id()
         self.admin = self.org.admin
-        self.clock = SimulatedClock(START)
+        self.clock = FixedClock(START)  # the app's programme time; only the demo moves it
         self.end = START + timedelta(weeks=weeks)  # the last digest, then the demo stops
         self.transcript = Transcript()
         self.progress = ProgressBar(progress, weeks * 7)
@@ -226,7 +168,7 @@ class _Demo:
         self.directory.channels[PROGRAMME_CHANNEL] = "#programme"
         for member in self.org.members:
             self.directory.channels[self.slack.dm_channel_id(member.user_id)] = f"DM → {member.name}"
-        self.db = Database(f"sqlite:///{self.db_path}")
+        self.db = Database(f"sqlite:///{self.db_path}", now=self.clock.now)
         self.db.upgrade()
         settings = Settings(
             bot_token="xoxb-demo-token",
@@ -236,16 +178,9 @@ class _Demo:
             admin_user_ids=(self.admin.user_id,),
             digest_channel=PROGRAMME_CHANNEL,
         )
-        self.services = build_services(settings, db=self.db)
+        self.services = build_services(settings, db=self.db, clock=self.clock)
         self.server = BackgroundServer(build_app(settings, self.services), self.db).start()
         self.driver = SlackDriver(self.server.url, SIGNING_SECRET, TEAM_ID, self.slack)
-        self.jobs = JobContext(
-            self.db,
-            self.services.client,
-            admins=(self.admin.user_id,),
-            digest_channel=PROGRAMME_CHANNEL,
-            clock=self.clock,
-        )
 
     def stop(self) -> None:
         for part in ("server", "slack"):
@@ -318,7 +253,7 @@ class _Demo:
                 last_edit[(call.response["channel"], call.response["ts"])] = index
         for index, call in enumerate(calls):
             while acks and acks[0][0] <= start + index:
-                self.transcript.entry(self.clock.now, acks[0][1], acks.pop(0)[2])
+                self.transcript.entry(self.clock.now(), acks[0][1], acks.pop(0)[2])
             if call.method not in MESSAGE_METHODS | VIEW_METHODS or not (call.response or {}).get("ok"):
                 continue
             if call.method == "chat.update" and last_edit.get((call.response["channel"], call.response["ts"])) != index:
@@ -329,7 +264,7 @@ class _Demo:
             if mode == "full":
                 self._rendered_in_full.add(id(call))
         for _position, where, lines in acks:
-            self.transcript.entry(self.clock.now, where, lines)
+            self.transcript.entry(self.clock.now(), where, lines)
         return calls
 
     def _where(self, call: RecordedCall) -> str:
@@ -352,20 +287,20 @@ class _Demo:
             view = params.get("view") or {}
             if mode == "line":
                 title = ((view.get("title") or {}).get("text")) or "App Home"
-                self.transcript.line(self.clock.now, where, title)
+                self.transcript.line(self.clock.now(), where, title)
             else:
-                self.transcript.entry(self.clock.now, where, render_view(view, self.directory))
+                self.transcript.entry(self.clock.now(), where, render_view(view, self.directory))
             return
         if mode == "admin_digest":
-            self.transcript.entry(self.clock.now, where, self._admin_digest_lines(params))
+            self.transcript.entry(self.clock.now(), where, self._admin_digest_lines(params))
             return
         if mode == "line":
             text = params.get("text") or ""
             if not text and params.get("blocks"):
                 text = " ".join(render_message(params, self.directory))
-            self.transcript.line(self.clock.now, where, one_line(text, self.directory))
+            self.transcript.line(self.clock.now(), where, one_line(text, self.directory))
         else:
-            self.transcript.entry(self.clock.now, where, render_message(params, self.directory))
+            self.transcript.entry(self.clock.now(), where, render_message(params, self.directory))
 
     def _admin_digest_lines(self, params: dict[str, Any]) -> list[str]:
         """The admins' digest repeats the channel's figures: show its title, then only who is at risk."""
@@ -613,7 +548,7 @@ class _Demo:
     # ----------------------------------------------------------------- twelve weeks
 
     def _simulate_weeks(self) -> None:
-        setup_done = self.clock.now
+        setup_done = self.clock.now()
         days = self.weeks * 7
         for day in range(days + 1):
             on = START.date() + timedelta(days=day)
@@ -627,7 +562,7 @@ class _Demo:
 
     def _job(self, name: str) -> list[RecordedCall]:
         """Run one periodic job now; show what it sent (routine DMs as one line naming who got them)."""
-        JOBS[name](self.jobs, self.clock.now)
+        JOBS[name](self.services, False)
         calls = self._show(self._job_style)
         posted = [c for c in calls if c.method == "chat.postMessage" and (c.response or {}).get("ok")]
         for kind, label in ROUTINE_DMS.items():
@@ -637,7 +572,7 @@ class _Demo:
                 if _kind_of(c, self.admin.user_id) == kind and id(c) not in self._rendered_in_full
             ]
             if names:
-                self.transcript.line(self.clock.now, label, ", ".join(names))
+                self.transcript.line(self.clock.now(), label, ", ".join(names))
         return posted
 
     def _tick(self, moment: datetime) -> None:
@@ -705,8 +640,8 @@ class _Demo:
 
     def _resume_quiet_pair(self, pair: DemoPair, nudge: RecordedCall) -> None:
         pair.quiet = False
-        days = 2 if self.clock.now.weekday() < 3 else 7 - self.clock.now.weekday() + 1
-        day = self.clock.now.date() + timedelta(days=days)
+        days = 2 if self.clock.now().weekday() < 3 else 7 - self.clock.now().weekday() + 1
+        day = self.clock.now().date() + timedelta(days=days)
         when = datetime.combine(day, clock_time(pair.hour, pair.minute), UTC)
         self.transcript.note(f"{pair.mentor.name} takes the hint and books the next session from the nudge.")
         self._schedule(pair, when, nudge, "session_schedule_open")
@@ -926,8 +861,7 @@ def run_demo(
     demo = _Demo(people, weeks, seed, out, progress)
     try:
         demo.start()
-        with simulated_time(demo.clock):
-            demo.run()
+        demo.run()
     except DemoError as error:
         error.transcript = demo.transcript.text()
         raise

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bot.simulation.signing import form_body, payload_body, signed_headers
+from bot.simulation.signing import form_body, payload_body, signed_headers, slack_time
 
 INBOUND = Path(__file__).parent / "data" / "inbound"
 
@@ -129,7 +129,7 @@ class SlackDriver:
             "block_id": block_id,
             "type": "button",
             "value": value,
-            "action_ts": f"{time.time():.6f}",
+            "action_ts": f"{slack_time():.6f}",
         }
         if selected:
             action.update(selected)
@@ -144,7 +144,7 @@ class SlackDriver:
             "event": event,
             "type": "event_callback",
             "event_id": event_id,
-            "event_time": int(time.time()),
+            "event_time": int(slack_time()),
         }
         return self.post(json.dumps(envelope), "application/json")
 
@@ -152,4 +152,4 @@ class SlackDriver:
         event = _capture("app_home_opened.home_tab.slack-docs-event.json")["event"]
         event["user"] = user_id
         event["view"]["team_id"] = self.team_id
-        return self.event(event, event_id=f"Ev{int(time.time() * 1e6)}")
+        return self.event(event, event_id=f"Ev{int(slack_time() * 1e6)}")

@@ -182,7 +182,8 @@ def _b32(text: str, length: int = 10) -> str:
 
 def _tz_label(tz: str) -> str:
     try:
-        return datetime.now(ZoneInfo(tz)).tzname() or tz
+        # Slack's side: the zone's abbreviation today (GMT or BST), as Slack would answer in real time
+        return datetime.now(ZoneInfo(tz)).tzname() or tz  # noqa: TID251
     except (ZoneInfoNotFoundError, ValueError):
         return tz
 
@@ -214,7 +215,7 @@ class SlackStandIn:
         token_check: Callable[[str], bool] | None = None,
         strict: bool = False,
         trigger_ttl: float = 3.0,
-        clock: Callable[[], float] = time.time,
+        clock: Callable[[], float] = time.time,  # noqa: TID251 - Slack's own clock: message ts, trigger expiry
         host: str = "127.0.0.1",
         port: int = 0,
     ) -> None:

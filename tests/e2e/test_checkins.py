@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from bot.matching import rounds as match_flow
 from bot.runtime import cli
+from bot.runtime.clock import SystemClock
 from bot.sessions import checkins
 from bot.sessions import scheduling as sessions
 from bot.sessions.checkins import Answer, Verdict, reconcile
@@ -217,7 +218,7 @@ def test_a_reschedule_answer_creates_the_new_session_and_closes_the_old(
         MENTOR, "checkin_rescheduled", _value(dm, "checkin_rescheduled"), channel_id=dm["channel"], message=dm
     )
     modal = wait_for(lambda: app.slack.calls_to("views.open")[before:])[0].params["view"]
-    new_time = int((datetime.now(UTC) + timedelta(days=3)).timestamp())
+    new_time = int((SystemClock().now() + timedelta(days=3)).timestamp())
     for _ in range(2):
         reply = app.driver.submit_view(MENTOR, modal, {"when": {"value": {"selected_date_time": new_time}}})
         assert reply.body == ""
@@ -232,9 +233,10 @@ def test_a_reschedule_answer_creates_the_new_session_and_closes_the_old(
 def test_scheduling_outside_hours_warns_and_can_be_overridden(paired: tuple[RunningApp, int]) -> None:
     app, pair_id = paired
     late = datetime(2027, 1, 12, 11, 30, tzinfo=UTC)  # 11:30 in London, 06:30 in New York for Lee
-    result = sessions.schedule(app.db, app.driver.team_id, pair_id, MENTOR, late)
+    now = app.services.clock.now()
+    result = sessions.schedule(app.db, app.driver.team_id, pair_id, MENTOR, late, now=now)
     assert not result.ok and result.warning and "Lee Senior" in result.error
-    assert sessions.schedule(app.db, app.driver.team_id, pair_id, MENTOR, late, override_hours=True).ok
+    assert sessions.schedule(app.db, app.driver.team_id, pair_id, MENTOR, late, override_hours=True, now=now).ok
 
 
 def test_schedule_and_log_commands_open_their_modals(paired: tuple[RunningApp, int]) -> None:
@@ -244,14 +246,14 @@ def test_schedule_and_log_commands_open_their_modals(paired: tuple[RunningApp, i
     views = wait_for(lambda: len(app.slack.calls_to("views.open")) >= 2 and app.slack.calls_to("views.open"))
     assert {c.params["view"]["callback_id"] for c in views} >= {"schedule_session_modal", "log_session_modal"}
     log_view = next(c.params["view"] for c in views if c.params["view"]["callback_id"] == "log_session_modal")
-    future = int((datetime.now(UTC) + timedelta(days=1)).timestamp())
+    future = int((SystemClock().now() + timedelta(days=1)).timestamp())
     assert (
         "future"
         in app.driver.submit_view(MENTOR, log_view, {"when": {"value": {"selected_date_time": future}}}).json()[
             "errors"
         ]["when"]
     )
-    past = int((datetime.now(UTC) - timedelta(days=1)).timestamp())
+    past = int((SystemClock().now() - timedelta(days=1)).timestamp())
     assert app.driver.submit_view(MENTOR, log_view, {"when": {"value": {"selected_date_time": past}}}).body == ""
     # the person logging it is asked straight away; the partner too, unless it is their quiet hours
     asked = wait_for(lambda: [m for m in app.slack.messages(MENTOR) if "How did your session" in m.get("text", "")])

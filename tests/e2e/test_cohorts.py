@@ -5,18 +5,19 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
 
 from bot.matching import rounds as match_flow
+from bot.runtime.clock import SystemClock
 from bot.sessions import checkins, follow_ups
 from bot.simulation.standin import StandInUser
 from storage.models import ActionFollowUp, CheckIn, Cohort, Pair, Participant, SurveyResponse
 from tests.support.factories import add_session, working_afternoon
 from tests.support.flows import join, wait_for
-from tests.support.harness import ADMIN, RunningApp
+from tests.support.harness import ADMIN, RunningApp, services_at
 
 EXTRA = (
     StandInUser(id="U0KIM", name="kim", real_name="Kim Finance"),
@@ -172,7 +173,7 @@ def test_a_seniors_action_is_followed_up_at_30_and_60_days_until_done(running_ap
     with running_app.db.unit_of_work() as session:
         pair = session.scalars(select(Pair).join(Participant, Participant.id == Pair.mentee_id)).first()
         pair_id, mentee_user = pair.id, pair.mentee.person.slack_user_id
-    when = datetime.now(UTC) - timedelta(days=40)
+    when = SystemClock().now() - timedelta(days=40)
     add_session(running_app.db, running_app.driver.team_id, pair_id, when)
     checkins.dispatch(running_app.db, when + timedelta(hours=2))
     with running_app.db.unit_of_work() as session:
@@ -187,7 +188,7 @@ def test_a_seniors_action_is_followed_up_at_30_and_60_days_until_done(running_ap
     with running_app.db.unit_of_work() as session:
         session.get(CheckIn, senior_id).answered_at = when + timedelta(hours=3)
 
-    now = datetime.now(UTC)
+    now = SystemClock().now()
     assert follow_ups.queue_follow_ups(running_app.db, now) == 1
     assert follow_ups.queue_follow_ups(running_app.db, now) == 0  # once per milestone
     with running_app.db.unit_of_work() as session:
@@ -215,9 +216,10 @@ def test_a_follow_up_dm_is_answered_privately_from_its_buttons(running_app: Runn
         senior = session.scalars(select(CheckIn).where(CheckIn.side == "senior")).one()
         senior.action, senior.rating, senior.outcome = "Open the data <!channel> course", 4, "held"
         senior.answered_at = when + timedelta(hours=2)
-    from bot.runtime.jobs import JobContext, run_follow_ups
+    from bot.runtime.jobs import run_follow_ups
 
-    run_follow_ups(JobContext(running_app.db, running_app.services.client), working_afternoon())
+    with services_at(running_app, working_afternoon()) as services:
+        run_follow_ups(services)
     dm = wait_for(
         lambda: [m for m in running_app.slack.messages(mentee_user) if "you planned to" in m.get("text", "")]
     )[0]

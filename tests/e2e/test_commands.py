@@ -75,7 +75,11 @@ def test_someone_who_left_is_not_revived_by_pause_or_resume_and_home_offers_only
 ) -> None:
     join(running_app, "U0JUNIOR")
     running_app.driver.click("U0JUNIOR", "leave_confirm", "keep", block_id="leave")
-    wait_for(lambda: participants.status_of(running_app.db, TEAM, "U0JUNIOR", running_app.services.clock.now()).status == "left")
+    wait_for(
+        lambda: (
+            participants.status_of(running_app.db, TEAM, "U0JUNIOR", running_app.services.clock.now()).status == "left"
+        )
+    )
     for sub in ("pause", "resume"):
         assert "join` to come back" in running_app.driver.command("U0JUNIOR", sub).json()["text"]
     published = len(running_app.slack.calls_to("views.publish"))

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from bot.delivery.slack_client import make_client
 from bot.digest.schedule import is_due, next_slot, slot_in_week_of, week_label
 from bot.runtime import jobs
 from storage.models import Programme
 from storage.queries.programmes import current_programme
 from tests.e2e.test_digest_post import CHANNEL, TEAM, _cohort
-from tests.support.harness import ADMIN, RunningApp
+from tests.support.harness import ADMIN, RunningApp, services_at
 
 WEDNESDAY = datetime(2026, 11, 18, 12, tzinfo=UTC)
 LONG_AGO = datetime(2026, 1, 1, tzinfo=UTC)
@@ -56,8 +55,8 @@ def test_the_next_digest_is_this_weeks_until_it_has_gone_then_next_weeks() -> No
 
 
 def _scheduled_run(app: RunningApp, now: datetime) -> str:
-    context = jobs.JobContext(app.db, make_client("xoxb-test-token", app.slack.url), (ADMIN,), CHANNEL)
-    return jobs.JOBS["digest"](context, now)
+    with services_at(app, now, admin_user_ids=(ADMIN,), digest_channel=CHANNEL) as services:
+        return jobs.JOBS["digest"](services, False)
 
 
 def _set_slot(app: RunningApp, weekday: int, hour: int, timezone: str) -> None:

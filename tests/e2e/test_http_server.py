@@ -7,7 +7,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from bot.simulation.signing import signature, signed_headers
+from bot.simulation.signing import signature, signed_headers, slack_time
 from tests.support.harness import RunningApp
 
 VECTOR = Path(__file__).parents[1] / "support" / "data" / "signing_test_vector.slack-docs.json"
@@ -30,7 +30,7 @@ def test_a_forged_signature_gets_401_and_no_listener_runs(running_app: RunningAp
 
 def test_a_timestamp_older_than_five_minutes_gets_401(running_app: RunningApp) -> None:
     body = "command=%2Freverse-mentor&text=help&user_id=U0JUNIOR&team_id=T0TEAM"
-    stale = signed_headers(running_app.settings.signing_secret or "", body, timestamp=int(time.time()) - 301)
+    stale = signed_headers(running_app.settings.signing_secret or "", body, timestamp=int(slack_time()) - 301)
     reply = running_app.driver.post(body, "application/x-www-form-urlencoded", headers=stale)
     assert reply.status == 401
 

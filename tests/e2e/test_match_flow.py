@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from bot.runtime.clock import SystemClock
 from bot.simulation.standin import StandInUser
 from storage.models import GroundRules, MatchRun, MentoringSession, OutboxMessage, Pair
 from tests.support.flows import join, wait_for
@@ -238,13 +239,13 @@ def test_both_agree_the_ground_rules_which_show_on_app_home_and_first_session_is
             if c.params["view"]["callback_id"] == "schedule_session_modal"
         ]
     )[-1].params["view"]
-    past = int((datetime.now(UTC) - timedelta(days=1)).timestamp())
+    past = int((SystemClock().now() - timedelta(days=1)).timestamp())
     reply = running_app.driver.submit_view(
         mentor, modal, {"when": {"value": {"type": "datetimepicker", "selected_date_time": past}}}
     )
     assert "passed" in reply.json()["errors"]["when"]
     # a weekday 14:00 UTC: inside 07:00-21:00 for London and New York, whenever the suite runs
-    week_ahead = datetime.now(UTC).date() + timedelta(days=7)
+    week_ahead = SystemClock().now().date() + timedelta(days=7)
     while week_ahead.weekday() >= 5:
         week_ahead += timedelta(days=1)
     future = int(datetime(week_ahead.year, week_ahead.month, week_ahead.day, 14, tzinfo=UTC).timestamp())

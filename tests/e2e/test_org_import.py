@@ -31,6 +31,7 @@ from bot.org_import.importer import (
     validate_chart,
 )
 from bot.runtime import cli
+from bot.runtime.clock import SystemClock
 from bot.simulation.standin import SlackStandIn, StandInUser
 from storage.db import Database
 from storage.models import Person
@@ -462,7 +463,7 @@ def test_the_cli_imports_a_file_and_prints_the_summary(cli_env: Path, capsys: py
     assert cli.main(["import-org", str(ORG / "org_chart.csv")]) == 0
     out = capsys.readouterr().out
     assert "4 people: 4 new, 0 updated" in out
-    db = Database(f"sqlite:///{cli_env / 'cli.sqlite3'}")
+    db = Database(f"sqlite:///{cli_env / 'cli.sqlite3'}", now=SystemClock().now)
     try:
         assert people(db)["U0JUNIOR"] == ("Customer Service", 2, "U0SENIOR", True)
     finally:
@@ -475,7 +476,7 @@ def test_the_cli_rejects_a_bad_file_with_numbered_problems(cli_env: Path, capsys
     assert "nothing changed" in err
     for expected in ("line 2: level 'senior'", "line 3: empty department", "line 4: the management chain", "line 7"):
         assert expected in err
-    db = Database(f"sqlite:///{cli_env / 'cli.sqlite3'}")
+    db = Database(f"sqlite:///{cli_env / 'cli.sqlite3'}", now=SystemClock().now)
     try:
         assert count_people(db) == 0
     finally:

@@ -6,12 +6,13 @@ from __future__ import annotations
 import json
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import func, select
 
 from bot.pairs.overview import nudge_now
+from bot.runtime.clock import SystemClock
 from storage.db import Database
 from storage.models import NudgeLog, OutboxMessage, Pair
 from tests.support.factories import add_session, make_pair
@@ -41,7 +42,7 @@ def _button_values(view: dict[str, Any], action_id: str) -> list[str]:
 def test_pairs_are_paged_within_slacks_block_limit_with_the_at_risk_first(running_app: RunningApp) -> None:
     pair_ids = _many_pairs(running_app, 25)
     risky = pair_ids[17]
-    now = datetime.now(UTC)
+    now = SystemClock().now()
     for days, side in ((20, "senior"), (10, "senior"), (5, None)):
         state = "cancelled" if side else "held"
         add_session(running_app.db, TEAM, risky, now - timedelta(days=days), state=state, cancelled_by=side)
@@ -105,7 +106,7 @@ def test_clicks_racing_each_other_queue_and_log_each_nudge_once(db: Database) ->
 
     def click() -> str:
         start.wait()
-        return nudge_now(db, TEAM, pair_id, ADMIN)
+        return nudge_now(db, TEAM, pair_id, ADMIN, now=db.now())
 
     with ThreadPoolExecutor(8) as pool:
         replies = list(pool.map(lambda _: click(), range(8)))
@@ -119,7 +120,7 @@ def test_clicks_racing_each_other_queue_and_log_each_nudge_once(db: Database) ->
 
 def test_history_shows_outcomes_by_side_but_no_check_in_answers(running_app: RunningApp) -> None:
     pair_id = make_pair(running_app.db, TEAM, "U0M1", "U0S1")
-    now = datetime.now(UTC)
+    now = SystemClock().now()
     add_session(running_app.db, TEAM, pair_id, now - timedelta(days=9), state="cancelled", cancelled_by="junior")
     add_session(running_app.db, TEAM, pair_id, now - timedelta(days=2), state="held")
     running_app.driver.click(ADMIN, "pair_history_open", json.dumps({"pair": pair_id}), channel_id="D0ADMIN")

@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.messages.settings import CALLBACK_ID, opened_from, settings_modal, summary_message
+from bot.runtime.clock import SystemClock
 from bot.settings import programme as ps
 from storage.db import Database
 from storage.models import Programme, SettingsChange
@@ -326,7 +327,7 @@ def test_an_admin_changes_settings_which_are_stored_recorded_and_summarised_by_d
     when = datetime.fromtimestamp(epoch, UTC)
     local = when.astimezone(ZoneInfo("Europe/London"))
     assert footer.startswith("The next digest goes out") and (local.weekday(), local.hour) == (4, 9)
-    assert timedelta(0) <= when - datetime.now(UTC) <= timedelta(days=7)
+    assert timedelta(0) <= when - SystemClock().now() <= timedelta(days=7)
 
     # the newly named admin may now open it; the same submission again changes nothing and says so
     assert open_settings(app, "U0BOSS")["callback_id"] == CALLBACK_ID

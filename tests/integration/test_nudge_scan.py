@@ -235,7 +235,7 @@ def test_two_scans_at_once_queue_each_nudge_once(db: Database) -> None:
         pair_id = pair(db, f"UJ{i}", f"US{i}", admins=("UADMIN1",))
         senior_cancelled(db, pair_id, NOW - 13 * DAY)
         senior_cancelled(db, pair_id, NOW - 6 * DAY)
-    second = Database(db.url)  # its own engine and connections, like another process
+    second = Database(db.url, now=db.now)  # its own engine and connections, like another process
     start = threading.Barrier(2)
     reports = []
 

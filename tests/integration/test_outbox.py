@@ -361,7 +361,7 @@ def test_two_senders_in_two_threads_send_each_of_50_rows_once(db: Database, slac
 
     def run() -> None:
         try:
-            sender = OutboxSender(db, WebClient(token=TOKEN, base_url=slack.url))
+            sender = OutboxSender(db, WebClient(token=TOKEN, base_url=slack.url), clock=db.now)
             start.wait()
             reports.append(sender.send_due())
         except BaseException as error:  # surfaced by the assertion below
@@ -494,7 +494,7 @@ def test_the_sender_really_waits_out_retry_after(sqlite_db: Database, slack: Sla
     slack.fail_next("chat.postMessage", error="ratelimited", status=429, retry_after=1)
     started = time.monotonic()
 
-    report = OutboxSender(sqlite_db, client).drain(timeout=10)
+    report = OutboxSender(sqlite_db, client, clock=sqlite_db.now).drain(timeout=10)
 
     elapsed = time.monotonic() - started
     assert report.sent == 1

@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any, TypeVar
 
 from sqlalchemy import event, func, select
@@ -17,6 +17,7 @@ from sqlalchemy import event, func, select
 from bot.matching import rounds as match_flow
 from bot.pairs import ground_rules
 from bot.participants import enrolment as participants
+from bot.runtime.clock import SystemClock
 from bot.sessions import checkins
 from bot.sessions import scheduling as sessions
 from storage.db import Database
@@ -73,10 +74,13 @@ def test_both_partners_agreeing_at_once_completes_the_agreement(db: Database) ->
 
 def test_the_same_time_scheduled_twice_at_once_is_one_session(db: Database) -> None:
     pair_id = make_pair(db, TEAM, "U0M1", "U0S1")
-    when = (datetime.now(UTC) + timedelta(days=3)).replace(hour=14, minute=0, second=0, microsecond=0)
+    when = (SystemClock().now() + timedelta(days=3)).replace(hour=14, minute=0, second=0, microsecond=0)
     with slow_reads(db, "sessions"):
         results = at_once(
-            [lambda u=u: sessions.schedule(db, TEAM, pair_id, u, when, override_hours=True) for u in ("U0M1", "U0S1")]
+            [
+                lambda u=u: sessions.schedule(db, TEAM, pair_id, u, when, override_hours=True, now=db.now())
+                for u in ("U0M1", "U0S1")
+            ]
         )
     assert [r.created for r in results].count(True) == 1
     assert len({r.session_id for r in results}) == 1
@@ -120,8 +124,8 @@ def test_approve_clicked_twice_at_once_creates_each_pair_once_and_answers_both(d
 
 def test_both_answering_a_check_in_at_once_decide_on_both_answers(db: Database) -> None:
     pair_id = make_pair(db, TEAM, "U0M1", "U0S1")
-    meeting_id = add_session(db, TEAM, pair_id, datetime.now(UTC) - timedelta(hours=3))
-    checkins.dispatch(db, quiet_hours=False)
+    meeting_id = add_session(db, TEAM, pair_id, SystemClock().now() - timedelta(hours=3))
+    checkins.dispatch(db, db.now(), quiet_hours=False)
     with db.unit_of_work() as session:
         ids = {c.side: c.id for c in session.scalars(select(CheckIn))}
     answers = [("U0M1", ids["junior"], "held"), ("U0S1", ids["senior"], "i_cancelled")]

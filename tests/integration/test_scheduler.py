@@ -12,9 +12,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from slack_sdk import WebClient
 from sqlalchemy import select
 
 from bot.runtime import jobs, scheduler
+from bot.runtime.app import build_services
+from bot.runtime.clock import SystemClock
+from bot.runtime.config import Settings
 from bot.simulation.standin import SlackStandIn, StandInUser
 from storage.db import Database
 from storage.models import CheckIn, Lease, NudgeLog
@@ -57,8 +61,10 @@ def test_jobs_have_fixed_ids_and_explicit_defaults(sqlite_db: Database) -> None:
 
 def test_a_job_missed_while_down_runs_once_on_start(sqlite_db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
     runs: list[datetime] = []
-    monkeypatch.setitem(jobs.JOBS, "outbox", lambda ctx, now: runs.append(now) or "ran")
-    monkeypatch.setattr(scheduler, "_context", jobs.JobContext(sqlite_db, None))  # type: ignore[arg-type]
+    monkeypatch.setitem(jobs.JOBS, "outbox", lambda services, by_hand: runs.append(services.clock.now()) or "ran")
+    settings = Settings(bot_token="xoxb-test-token", signing_secret="x", database_url=sqlite_db.url)
+    services = build_services(settings, db=sqlite_db, client=WebClient())
+    monkeypatch.setattr(scheduler, "_services", services)
     triggers = {"outbox": scheduler.job_triggers(600)["outbox"]}
     first = scheduler.build_scheduler(sqlite_db)
     first.start(paused=True)
@@ -68,9 +74,9 @@ def test_a_job_missed_while_down_runs_once_on_start(sqlite_db: Database, monkeyp
     second = scheduler.build_scheduler(sqlite_db)
     second.start(paused=True)
     # the server was down for three intervals: the stored next run is half an hour ago
-    second.modify_job("outbox", next_run_time=datetime.now(UTC) - timedelta(minutes=30))
+    second.modify_job("outbox", next_run_time=SystemClock().now() - timedelta(minutes=30))
     scheduler.install_jobs(second, triggers)  # a restart keeps the overdue run time
-    assert second.get_job("outbox").next_run_time < datetime.now(UTC)
+    assert second.get_job("outbox").next_run_time < SystemClock().now()
     second.resume()
     deadline = time.monotonic() + 5
     while not runs and time.monotonic() < deadline:
@@ -140,11 +146,13 @@ def test_two_serve_processes_run_each_job_once_and_the_survivor_takes_over(db: D
     users = [StandInUser("U0M", "m", "Mentor"), StandInUser("U0S", "s", "Senior")]
     with SlackStandIn(users=users, team_id=TEAM) as slack:
         pair_id = make_pair(db, TEAM, "U0M", "U0S")
-        add_session(db, TEAM, pair_id, datetime.now(UTC) - timedelta(hours=1))
+        add_session(db, TEAM, pair_id, SystemClock().now() - timedelta(hours=1))
         # a second pair whose senior cancelled 2 of the last 3: one nudge, however many scans run
-        cancelling = make_pair(db, TEAM, "U0M2", "U0S2", created_at=datetime.now(UTC) - timedelta(days=10))
+        cancelling = make_pair(db, TEAM, "U0M2", "U0S2", created_at=SystemClock().now() - timedelta(days=10))
         for days, state, side in ((4, "held", None), (3, "cancelled", "senior"), (2, "cancelled", "senior")):
-            add_session(db, TEAM, cancelling, datetime.now(UTC) - timedelta(days=days), state=state, cancelled_by=side)
+            add_session(
+                db, TEAM, cancelling, SystemClock().now() - timedelta(days=days), state=state, cancelled_by=side
+            )
         processes = [_serve(db.url, slack, tmp_path) for _ in range(2)]
         try:
             # decisions are written once; their DMs may wait for the recipient's working hours
@@ -154,7 +162,7 @@ def test_two_serve_processes_run_each_job_once_and_the_survivor_takes_over(db: D
             assert len(_checkin_dms(slack)) in (0, 1, 2)  # never one DM twice
             leader = _leader_pid(db)
             os.kill(leader, signal.SIGKILL)
-            add_session(db, TEAM, pair_id, datetime.now(UTC) - timedelta(minutes=5))
+            add_session(db, TEAM, pair_id, SystemClock().now() - timedelta(minutes=5))
             _wait(lambda: _check_ins(db) >= 4, timeout=30)
             time.sleep(3)
             assert (_check_ins(db), _nudges(db)) == (4, 1)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, StatementError
 
+from bot.runtime.clock import SystemClock
 from storage.db import Database
 from storage.models import CheckIn, MentoringSession, Pair, Participant, Person
 from storage.queries.programmes import current_programme
@@ -91,7 +92,7 @@ def test_ratings_outside_one_to_five_and_cancel_sides_are_refused(db: Database) 
         pair = Pair(team_id=TEAM, programme_id=programme_id, mentor_id=mentor, mentee_id=mentee)
         session.add(pair)
         session.flush()
-        meeting = MentoringSession(team_id=TEAM, pair_id=pair.id, scheduled_at=datetime.now(UTC))
+        meeting = MentoringSession(team_id=TEAM, pair_id=pair.id, scheduled_at=SystemClock().now())
         session.add(meeting)
         session.flush()
         meeting_id = meeting.id

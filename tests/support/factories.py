@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from bot.runtime.clock import SystemClock
 from storage.db import Database
 from storage.models import MentoringSession, Pair, Participant, Person
 from storage.queries.programmes import current_programme
@@ -54,7 +55,7 @@ def working_afternoon() -> datetime:
     jobs 'now' don't depend on the time of day they run (DMs never land in quiet hours)."""
     from datetime import UTC, timedelta
 
-    day = datetime.now(UTC).date() - timedelta(days=1)
+    day = SystemClock().now().date() - timedelta(days=1)
     while day.weekday() != 2:  # Wednesday
         day -= timedelta(days=1)
     return datetime(day.year, day.month, day.day, 14, tzinfo=UTC)

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
 
 from bot.runtime.app import build_app, build_services
+from bot.runtime.clock import FixedClock
 from bot.runtime.config import Settings
 from bot.runtime.server import BackgroundServer
 from bot.runtime.services import Services
@@ -47,6 +51,18 @@ class RunningApp:
     def stop(self) -> None:
         self.server.stop()
         self.slack.stop()
+
+
+@contextmanager
+def services_at(app: RunningApp, now: datetime, **settings: Any) -> Iterator[Services]:
+    """The app's services as `run-job --now` builds them: a FixedClock at `now` for decisions and for the
+    stamps of a Database of its own on the app's database (`settings` overrides some settings)."""
+    clock = FixedClock(now)
+    db = Database(app.db.url, now=clock.now)
+    try:
+        yield build_services(replace(app.settings, **settings), db=db, client=app.services.client, clock=clock)
+    finally:
+        db.dispose()
 
 
 def start_app(db: Database, users: Iterable[StandInUser] = ROSTER, admins: tuple[str, ...] = (ADMIN,)) -> RunningApp:
