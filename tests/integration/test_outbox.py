@@ -21,9 +21,10 @@ from sqlalchemy import select
 
 from bot.delivery.outbox import LEASE, OutboxSender, SendReport
 from bot.delivery.slack_client import make_client
+from bot.runtime.clock import SystemClock
 from bot.simulation.standin import SlackStandIn, StandInUser
 from storage.db import Database
-from storage.models import OutboxMessage, Pair, Participant, Person, utcnow
+from storage.models import OutboxMessage, Pair, Participant, Person
 from storage.queries import outbox as queries
 from storage.queries.programmes import current_programme
 
@@ -35,7 +36,7 @@ class FakeTime:
     """A clock that only moves when the sender sleeps; a minute ahead, so rows queued during a test are due."""
 
     def __init__(self) -> None:
-        self.now = utcnow() + timedelta(minutes=1)
+        self.now = SystemClock().now() + timedelta(minutes=1)
         self.slept: list[float] = []
 
     def clock(self) -> datetime:
