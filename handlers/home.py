@@ -15,8 +15,9 @@ from bot.runtime.services import Services
 def publish_home(client: WebClient, services: Services, team_id: str, user_id: str) -> None:
     status = participants.status_of(services.db, team_id, user_id)
     is_admin = services.admins.is_admin(team_id, user_id)
+    now = datetime.now(UTC)
     digest = None
     if is_admin:
-        upcoming = digest_post.next_digest(services.db, team_id, datetime.now(UTC), services.settings.digest_channel)
+        upcoming = digest_post.next_digest(services.db, team_id, now, services.settings.digest_channel)
         digest = (upcoming.at, upcoming.channel)
-    client.views_publish(user_id=user_id, view=home_view(status, is_admin, digest))
+    client.views_publish(user_id=user_id, view=home_view(status, is_admin, now, digest))

@@ -2,7 +2,7 @@
 risk, each with "Nudge now" and "Open history" buttons. Each builder returns {"text", "blocks"}.
 
 The public version is built from `DigestFigures` alone, which hold counts and averages, never a name, a
-Slack id or anything anyone typed; every number passes `bot.digest.figures.suppress` (through `Figure.public`).
+Slack id or anything anyone typed; every number passes `bot.digest.disclosure.suppress` (through `Figure.public`).
 The only typed text is the programme's name, escaped. The admin version adds the at-risk pairs by mention
 (`<@U...>`, rendered by Slack) and stays within Slack's 50 blocks, saying how many more there are.
 """
@@ -13,7 +13,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from bot.digest.figures import (
+from bot.digest.disclosure import (
     SUPPRESSED,
     Activity,
     AtRiskPair,

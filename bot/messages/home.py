@@ -21,13 +21,12 @@ from bot.messages.checkins import when_text
 from bot.messages.escaping import escape
 from bot.messages.help import COMMAND
 from bot.messages.intro import rules_sections
-from bot.participants.enrolment import HistoryItem, PairView, ParticipantStatus
-from storage.models import utcnow
+from bot.participants.views import HistoryItem, PairView, ParticipantStatus
 
 STATE_WORDS = {"scheduled": "scheduled", "held": "held", "cancelled": "cancelled", "rescheduled": "rescheduled"}
 
 
-def _participant_blocks(status: ParticipantStatus) -> list[Block]:
+def _participant_blocks(status: ParticipantStatus, now: datetime) -> list[Block]:
     if not status.joined:
         return [
             section(
@@ -40,7 +39,7 @@ def _participant_blocks(status: ParticipantStatus) -> list[Block]:
         return [
             section("You've left the programme. Thank you for taking part; you're welcome back any time."),
             actions(button("Join again", "home_join", style="primary")),
-            *_history_blocks(status.history),
+            *_history_blocks(status.history, now),
         ]
     role = "Mentor" if status.role == "mentor" else "Mentee"
     topics = status.topics_offered if status.role == "mentor" else status.topics_wanted
@@ -62,7 +61,7 @@ def _participant_blocks(status: ParticipantStatus) -> list[Block]:
             button("Leave", "home_leave", style="danger"),
         ),
         *[block for pair in status.pairs for block in _pair_blocks(pair, status.role)],
-        *_history_blocks(status.history),
+        *_history_blocks(status.history, now),
         *_mentor_support_blocks(status),
     ]
 
@@ -80,7 +79,7 @@ def _mentor_support_blocks(status: ParticipantStatus) -> list[Block]:
     return blocks
 
 
-def _history_line(item: HistoryItem) -> str:
+def _history_line(item: HistoryItem, now: datetime) -> str:
     state = STATE_WORDS.get(item.state, item.state)
     if item.state == "cancelled" and item.cancelled_by:
         state += f" (by the {'senior' if item.cancelled_by == 'senior' else 'junior'} side)"
@@ -91,15 +90,18 @@ def _history_line(item: HistoryItem) -> str:
         mine.append(f"two-way: {item.my_two_way}")
     if item.my_action:
         mine.append(f"your action: {escape(item.my_action)}")
-    if item.my_outcome is None and item.state == "scheduled" and item.when <= utcnow():
+    if item.my_outcome is None and item.state == "scheduled" and item.when <= now:
         mine.append("waiting for your check-in")
     return f"• {when_text(item.when)}: {state}" + (f"; {'; '.join(mine)}" if mine else "")
 
 
-def _history_blocks(history: tuple[HistoryItem, ...]) -> list[Block]:
+def _history_blocks(history: tuple[HistoryItem, ...], now: datetime) -> list[Block]:
     if not history:
         return []
-    lines = ["*Your sessions* (your own answers; your partner never sees them)", *map(_history_line, history)]
+    lines = [
+        "*Your sessions* (your own answers; your partner never sees them)",
+        *(_history_line(item, now) for item in history),
+    ]
     return [divider(), *(section(text) for text in line_sections(lines))]
 
 
@@ -172,12 +174,12 @@ def _admin_blocks(digest: tuple[datetime, str | None] | None) -> list[Block]:
 
 
 def home_view(
-    status: ParticipantStatus, is_admin: bool, digest: tuple[datetime, str | None] | None = None
+    status: ParticipantStatus, is_admin: bool, now: datetime, digest: tuple[datetime, str | None] | None = None
 ) -> dict[str, Any]:
-    """The App Home tab; admins also see the programme's tools and, with `digest` (when, which channel), when
-    the next weekly digest goes out."""
+    """The App Home tab at `now` (which of their sessions still wait for a check-in); admins also see the
+    programme's tools and, with `digest` (when, which channel), when the next weekly digest goes out."""
     blocks: list[Block] = [header(status.programme_name or "Reverse mentoring")]
-    blocks += _participant_blocks(status)
+    blocks += _participant_blocks(status, now)
     if is_admin:
         blocks += _admin_blocks(digest)
     blocks.append(context(f"Type `{COMMAND} help` anywhere to see every command."))

@@ -14,7 +14,7 @@ from bot.matching import rounds as match_flow
 from bot.runtime import cli
 from bot.sessions import checkins
 from bot.sessions import scheduling as sessions
-from bot.sessions.checkins import Answer, Verdict, reconcile
+from bot.sessions.reconcile import Answer, Verdict, reconcile
 from bot.simulation.standin import StandInUser
 from storage.models import CheckIn, MentoringSession, OutboxMessage, Pair
 from tests.support.factories import working_afternoon
