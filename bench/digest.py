@@ -177,7 +177,7 @@ def generate(db: Database, pairs: int, sessions: int, seed: int = 7) -> tuple[in
             ),
         )  # fmt: skip
 
-        participants = []
+        participants: list[dict[str, Any]] = []
         for i in range(people):
             paired = i < 2 * pairs
             early = rng.random() < 0.92

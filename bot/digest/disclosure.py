@@ -141,7 +141,7 @@ def headline(f: DigestFigures) -> str:
 
     rise = trend(now.senior_share, before.senior_share)
     if rise is not None and rise >= 0.10:
-        return f"Senior cancellations rose to {percent(now.senior_share.value)} {when}{risk}"  # type: ignore[arg-type]
+        return f"Senior cancellations rose to {percent(now.senior_share.value)} {when}{risk}"
 
     held, held_before = now.held.value or 0, before.held.value or 0
     change = trend(now.held, before.held)

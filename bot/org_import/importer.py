@@ -373,7 +373,8 @@ def slack_directory(client: WebClient) -> dict[str, str]:
             page = client.users_list(limit=DIRECTORY_PAGE, **({"cursor": cursor} if cursor else {}))
         except SlackApiError as error:
             raise _slack_error(error) from error
-        for member in page.get("members", []):
+        members: list[dict[str, Any]] = page.get("members", [])
+        for member in members:
             email = (member.get("profile") or {}).get("email")
             if email and not member.get("deleted"):
                 found.setdefault(email.lower(), member["id"])

@@ -68,7 +68,7 @@ def _ask_both(
     session: Session, meeting: MentoringSession, quiet_from: datetime | None, asked_now: str | None = None
 ) -> int:
     pair = queries.pair_of(session, meeting.pair_id)
-    programme = session.get(Programme, pair.programme_id)
+    programme = session.get_one(Programme, pair.programme_id)
     created = 0
     for participant, partner, side in ((pair.mentor, pair.mentee, "junior"), (pair.mentee, pair.mentor, "senior")):
         if participant.status == "left":
