@@ -305,9 +305,8 @@ def _setting_table(mentor_settings: list[Setting], mentee_settings: list[Setting
     mentee = np.array(mentee_settings, dtype=np.int64).reshape(-1, 3)
     department, offset, meeting = (mentor[:, k, None] for k in range(3))
     other_department, other_offset, other_meeting = (mentee[None, :, k] for k in range(3))
-    table: np.ndarray = weights.base + weights.different_department * (department != other_department).astype(
-        np.float64
-    )
+    different = (department != other_department).astype(np.float64)
+    table: np.ndarray = weights.base + weights.different_department * different
     table -= weights.timezone * hours_apart(offset, other_offset) / 12.0
     table += np.where(_FORMAT_CLASH[meeting, other_meeting], -weights.format, weights.format)
     return table

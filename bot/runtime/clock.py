@@ -28,7 +28,7 @@ class SystemClock:
     """The real time. The default everywhere outside tests, `--now` and the demo."""
 
     def now(self) -> datetime:
-        return datetime.now(UTC)
+        return datetime.now(UTC)  # noqa: TID251 - the one place the wall clock is read for a decision
 
     def __repr__(self) -> str:
         return "SystemClock()"
