@@ -46,8 +46,9 @@ from sqlalchemy import create_engine, insert, select, text
 from sqlalchemy.engine import make_url
 
 from bot.digest.chart import render_chart
+from bot.digest.disclosure import MIN_GROUP, Activity, headline
 from bot.digest.export import export_csv
-from bot.digest.figures import MIN_GROUP, Activity, Digest, WeekCounts, headline, prepare_digest
+from bot.digest.figures import Digest, WeekCounts, activity_of, prepare_digest
 from bot.runtime.clock import SystemClock
 from storage.db import Database
 from storage.models import CheckIn, MentoringSession, Pair, Participant, Person, Programme, Workspace
@@ -177,7 +178,7 @@ def generate(db: Database, pairs: int, sessions: int, seed: int = 7) -> tuple[in
             ),
         )  # fmt: skip
 
-        participants = []
+        participants: list[dict[str, Any]] = []
         for i in range(people):
             paired = i < 2 * pairs
             early = rng.random() < 0.92
@@ -380,7 +381,7 @@ def naive(db: Database, programme_id: int, deleted_user_ids: set[str]) -> Naive:
             a["rating_sum"], a["ratings"], _capped(len(raters), cap), a["yes"], a["partly"], a["no"],
             _capped(len(two_way_people), cap), a["actions"], _capped(len(action_people), cap),
         )  # fmt: skip
-        activity[name] = Activity.of(totals, answer_totals)
+        activity[name] = activity_of(totals, answer_totals)
 
     active = {p[0] for p in pairs if p[4] < NOW and (p[3] == "active" or (p[5] is not None and p[5] > NOW))}
     formed = {p[0] for p in pairs if p[4] < NOW}

@@ -91,6 +91,7 @@ class UTCDateTime(TypeDecorator[datetime]):
         @lru_cache(maxsize=256)  # a bulk write repeats its times: one created_at, each due time twice
         def text(value: datetime) -> str:
             utc = self.process_bind_param(value, dialect)
+            assert utc is not None  # a time in gives a time out
             return utc.isoformat(" ", "microseconds")[:26]  # without the "+00:00"
 
         def process(value: datetime | None) -> str | None:

@@ -94,6 +94,12 @@ class _Attempt:
         self.result: dict[str, Any] = dict(row.result or {})
 
 
+def _claimed_at(row: OutboxMessage) -> datetime:
+    """The claim this sender holds on a row it is sending: set when the row was claimed."""
+    assert row.claimed_at is not None, f"outbox row {row.id} is sent without a claim"
+    return row.claimed_at
+
+
 def conversation_key(row: OutboxMessage) -> str:
     """The conversation a row lands in, as far as can be told before sending; rows with one key keep order."""
     payload = row.payload or {}
@@ -365,7 +371,7 @@ class OutboxSender:
             ours = queries.mark_retry(
                 session,
                 row.id,
-                claimed_at=row.claimed_at,
+                claimed_at=_claimed_at(row),
                 not_before=until,
                 error=error,
                 count_attempt=False,
@@ -382,7 +388,7 @@ class OutboxSender:
             ours = queries.mark_retry(
                 session,
                 row.id,
-                claimed_at=row.claimed_at,
+                claimed_at=_claimed_at(row),
                 not_before=self._clock() + timedelta(seconds=seconds),
                 error=error,
                 result=attempt.result or None,
@@ -401,7 +407,7 @@ class OutboxSender:
             ours = queries.mark_failed(
                 session,
                 row.id,
-                claimed_at=row.claimed_at,
+                claimed_at=_claimed_at(row),
                 error=error,
                 count_attempt=count_attempt,
                 result=attempt.result or None,

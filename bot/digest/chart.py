@@ -1,6 +1,6 @@
 """The digest's chart: sessions held vs cancelled per week, cancellations stacked by side, as PNG bytes.
 
-It is posted in public, so each bar obeys the fewer-than-5 rule (`bot.digest.figures.suppress`): a count that
+It is posted in public, so each bar obeys the fewer-than-5 rule (`bot.digest.disclosure.suppress`): a count that
 describes fewer than 5 people is not drawn and is marked "<5" instead; when the cancellations of a week may
 be shown but their split by side may not, they are drawn as one grey bar, side not shown. No names, ever:
 the chart only receives counts.
@@ -19,7 +19,8 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from bot.digest.figures import SUPPRESSED, WeekCounts, suppress
+from bot.digest.disclosure import SUPPRESSED, suppress
+from bot.digest.figures import WeekCounts
 
 # Okabe-Ito colours: distinguishable with the common colour-vision deficiencies.
 HELD = "#009E73"

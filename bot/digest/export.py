@@ -13,7 +13,7 @@ One header row, then:
 No Slack ids, no names, no typed text (actions, ground rules) ever; every cell is a number, a date, a
 pseudonym or "fewer than 5", so nothing can be read by a spreadsheet as a formula.
 
-**The fewer-than-5 rule** (`bot.digest.figures.suppress`, the digest's one rule) applies to every week cell with the
+**The fewer-than-5 rule** (`bot.digest.disclosure.suppress`, the digest's one rule) applies to every week cell with the
 group that cell describes: session counts with the people of the pairs that had them, the mean rating and the
 number of ratings with the week's raters, the two-way counts with the juniors who answered, actions with the
 seniors who recorded them. A week with fewer than 5 raters therefore shows "fewer than 5" for its rating.
@@ -29,7 +29,7 @@ import csv
 import io
 from datetime import datetime, timedelta
 
-from bot.digest.figures import suppress
+from bot.digest.disclosure import suppress
 from storage.db import Database
 from storage.queries import digest as queries
 from storage.queries.digest import AnswerTotals, WeekSessions

@@ -1,18 +1,18 @@
-"""Programme health for the digest (PRODUCT.md step 7): the figures, the fewer-than-5 rule, the headline.
+"""Programme health for the digest (PRODUCT.md step 7): computing the figures from storage.
 
 For a period (by default the 7 days ending at `now`), the period before it and the programme to date:
 active pairs, pairs that met, sessions held / cancelled / rescheduled with the trend, the cancellation share
 by side, pairs at risk, mean rating, two-way signals, actions recorded, joiners and leavers, and retention.
-Every figure is aggregated in SQL (`storage/queries/digest.py`); this module turns the sums into figures
-and decides what the public may see.
+Every figure is aggregated in SQL (`storage/queries/digest.py`); this module turns the sums into figures.
+What the public may see of them is decided in `bot.digest.disclosure`, with no I/O.
 
-**The fewer-than-5 rule** lives in `suppress` and nowhere else: every figure carries the number of people it
-describes (`Figure.people`), and anything describing fewer than 5 people shows as "fewer than 5" in public:
-a count of sessions describes the people of the pairs that had them; a mean rating, its raters; the two-way
-shares, the juniors who answered; the split of cancellations by side, the cancellations themselves or the
-people of the cancelling pairs, whichever is fewer; retention, everyone who ever joined. A figure about
-nobody (a zero) is shown: it describes no one. The rule is per figure; it does not hunt for figures that
-could be subtracted from each other.
+**The fewer-than-5 rule** lives in `bot.digest.disclosure.suppress` and nowhere else: every figure carries the
+number of people it describes (`Figure.people`), and anything describing fewer than 5 people shows as "fewer
+than 5" in public: a count of sessions describes the people of the pairs that had them; a mean rating, its
+raters; the two-way shares, the juniors who answered; the split of cancellations by side, the cancellations
+themselves or the people of the cancelling pairs, whichever is fewer; retention, everyone who ever joined. A
+figure about nobody (a zero) is shown: it describes no one. The rule is per figure; it does not hunt for
+figures that could be subtracted from each other.
 
 Pairs at risk are active pairs where the senior cancelled at least N of their last M sessions with an
 outcome (the programme's nudge thresholds, 2 of 3 by default), or with no session held or scheduled for
@@ -25,140 +25,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TypeVar
 
 from sqlalchemy.orm import Session
 
+from bot.digest.disclosure import (
+    MIN_GROUP,
+    Activity,
+    AtRiskPair,
+    DigestFigures,
+    Figure,
+    part_of,
+)
 from storage.db import Database
 from storage.models import Programme
 from storage.queries import digest as queries
 from storage.queries.digest import AnswerTotals, SessionTotals, Window
 
-MIN_GROUP = 5
-SUPPRESSED = "fewer than 5"
 WEEK = timedelta(days=7)
-
-T = TypeVar("T")
-
-
-def suppress(value: T, group_size: int) -> T | str:
-    """The fewer-than-5 rule: `value` when the group it describes has at least 5 people (or nobody at all),
-    else "fewer than 5". Every public figure, breakdown and export cell passes through here."""
-    if 0 < group_size < MIN_GROUP:
-        return SUPPRESSED
-    return value
-
-
-@dataclass(frozen=True)
-class Figure:
-    """A number and how many people it describes.
-
-    `people` is exact below 5. From 5 up it is exact for the period and the one before it; over the whole
-    history and for a week of the chart it is 5, meaning "5 or more": those queries stop counting at the
-    fifth person, which is all the rule needs to know."""
-
-    value: int | float | None
-    people: int
-
-    @property
-    def public(self) -> int | float | str | None:
-        return suppress(self.value, self.people)
-
-    @property
-    def shown(self) -> bool:
-        """True when the public may see an actual number."""
-        return self.value is not None and self.public != SUPPRESSED
-
-
-def part_of(part: int, whole: int) -> Figure:
-    """A part shown beside its whole ("38 of 40"): the rest is then known too, so the figure is only public
-    when the rest is nobody or 5 people or more (as well as the part)."""
-    rest = whole - part
-    return Figure(part, min(part, rest) if rest else part)
-
-
-def _share(part: int, whole: int) -> float | None:
-    return part / whole if whole else None
-
-
-@dataclass(frozen=True)
-class Activity:
-    """What happened in one window: sessions by state and check-in answers."""
-
-    held: Figure
-    pairs_met: Figure  # pairs with at least one session held
-    cancelled: Figure
-    rescheduled: Figure
-    cancelled_by_senior: Figure  # counts behind the split; the split's group size
-    cancelled_by_junior: Figure
-    senior_share: Figure  # of cancellations, 0..1
-    junior_share: Figure
-    mean_rating: Figure  # 1..5, both sides' ratings
-    ratings: Figure
-    two_way_answers: Figure  # junior check-ins answering the two-way question
-    two_way_yes: Figure  # share of those answers, 0..1
-    two_way_partly: Figure
-    two_way_no: Figure
-    actions_recorded: Figure  # senior check-ins with a non-empty action
-
-    @classmethod
-    def of(cls, sessions: SessionTotals, answers: AnswerTotals) -> Activity:
-        split_group = min(sessions.cancelled, sessions.cancelled_people)
-        two_way = answers.two_way_yes + answers.two_way_partly + answers.two_way_no
-        mean = answers.rating_sum / answers.ratings if answers.ratings else None
-        return cls(
-            held=Figure(sessions.held, sessions.held_people),
-            pairs_met=Figure(sessions.held_pairs, sessions.held_people),
-            cancelled=Figure(sessions.cancelled, sessions.cancelled_people),
-            rescheduled=Figure(sessions.rescheduled, sessions.rescheduled_people),
-            cancelled_by_senior=Figure(sessions.cancelled_by_senior, split_group),
-            cancelled_by_junior=Figure(sessions.cancelled_by_junior, split_group),
-            senior_share=Figure(_share(sessions.cancelled_by_senior, sessions.cancelled), split_group),
-            junior_share=Figure(_share(sessions.cancelled_by_junior, sessions.cancelled), split_group),
-            mean_rating=Figure(mean, answers.raters),
-            ratings=Figure(answers.ratings, answers.raters),
-            two_way_answers=Figure(two_way, answers.two_way_people),
-            two_way_yes=Figure(_share(answers.two_way_yes, two_way), answers.two_way_people),
-            two_way_partly=Figure(_share(answers.two_way_partly, two_way), answers.two_way_people),
-            two_way_no=Figure(_share(answers.two_way_no, two_way), answers.two_way_people),
-            actions_recorded=Figure(answers.actions_recorded, answers.action_people),
-        )
-
-
-@dataclass(frozen=True)
-class DigestFigures:
-    """Programme health at `now`: the period, the period before it (for trends), the programme to date."""
-
-    programme_id: int
-    programme_name: str
-    now: datetime
-    period_start: datetime
-    period_days: int
-    active_pairs: Figure
-    pairs_formed: Figure  # every pair made to date
-    pairs_at_risk: Figure
-    this_period: Activity
-    previous_period: Activity
-    to_date: Activity
-    joiners: Figure  # joined in the period
-    leavers: Figure  # left in the period
-    participants: Figure  # everyone who ever joined
-    still_in_programme: Figure  # not left; people = everyone who ever joined
-    still_in_workspace: Figure  # Slack account not deactivated; people = everyone who ever joined
-
-    @property
-    def period_words(self) -> str:
-        return "this week" if self.period_days == 7 else f"in the last {self.period_days} days"
-
-
-@dataclass(frozen=True)
-class AtRiskPair:
-    """An at-risk pair for the admins' digest: who (Slack ids) and why."""
-
-    pair_id: int
-    mentor_user_id: str  # the junior
-    mentee_user_id: str  # the senior
-    reason: str
 
 
 @dataclass(frozen=True)
@@ -181,12 +64,32 @@ class Digest:
     weeks: list[WeekCounts]
 
 
-def trend(current: Figure, previous: Figure) -> int | float | None:
-    """The change on the previous period, only when both numbers may be shown."""
-    if not (current.shown and previous.shown):
-        return None
-    assert current.value is not None and previous.value is not None
-    return current.value - previous.value
+def _share(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+def activity_of(sessions: SessionTotals, answers: AnswerTotals) -> Activity:
+    """One window's activity from its SQL sums, each figure with the people it describes."""
+    split_group = min(sessions.cancelled, sessions.cancelled_people)
+    two_way = answers.two_way_yes + answers.two_way_partly + answers.two_way_no
+    mean = answers.rating_sum / answers.ratings if answers.ratings else None
+    return Activity(
+        held=Figure(sessions.held, sessions.held_people),
+        pairs_met=Figure(sessions.held_pairs, sessions.held_people),
+        cancelled=Figure(sessions.cancelled, sessions.cancelled_people),
+        rescheduled=Figure(sessions.rescheduled, sessions.rescheduled_people),
+        cancelled_by_senior=Figure(sessions.cancelled_by_senior, split_group),
+        cancelled_by_junior=Figure(sessions.cancelled_by_junior, split_group),
+        senior_share=Figure(_share(sessions.cancelled_by_senior, sessions.cancelled), split_group),
+        junior_share=Figure(_share(sessions.cancelled_by_junior, sessions.cancelled), split_group),
+        mean_rating=Figure(mean, answers.raters),
+        ratings=Figure(answers.ratings, answers.raters),
+        two_way_answers=Figure(two_way, answers.two_way_people),
+        two_way_yes=Figure(_share(answers.two_way_yes, two_way), answers.two_way_people),
+        two_way_partly=Figure(_share(answers.two_way_partly, two_way), answers.two_way_people),
+        two_way_no=Figure(_share(answers.two_way_no, two_way), answers.two_way_people),
+        actions_recorded=Figure(answers.actions_recorded, answers.action_people),
+    )
 
 
 # --- computing ----------------------------------------------------------------------------------------------
@@ -243,7 +146,7 @@ def _figures(
     pairs = queries.pair_totals(session, programme.id, now)
     members = queries.membership(session, programme, windows["period"], deleted_user_ids)
     at_risk_people = len({r.mentor_user_id for r in at_risk}) + len({r.mentee_user_id for r in at_risk})
-    activity = {name: Activity.of(sessions[name], answers[name]) for name in ("period", "previous", "to_date")}
+    activity = {name: activity_of(sessions[name], answers[name]) for name in ("period", "previous", "to_date")}
     everyone = members.participants
     return DigestFigures(
         programme_id=programme.id,
@@ -356,51 +259,3 @@ def participant_user_ids(db: Database, programme_id: int) -> list[str]:
 
 
 # --- the headline -------------------------------------------------------------------------------------------
-
-
-def _n(count: int | float | None, noun: str) -> str:
-    return f"{count:,} {noun}" if count == 1 else f"{count:,} {noun}s"
-
-
-def percent(share: float | None) -> str:
-    return "–" if share is None else f"{round(share * 100)}%"
-
-
-def headline(f: DigestFigures) -> str:
-    """One plain-language line: the most notable change, else a calm summary. In order of concern: the
-    senior side's share of cancellations rising (the known way these programmes die), sessions held falling,
-    cancellations rising, many pairs at risk; then good news (more sessions held); else the week's count.
-    Every number in it obeys the fewer-than-5 rule."""
-    when = f.period_words
-    now, before = f.this_period, f.previous_period
-    at_risk = f.pairs_at_risk
-    risk = f": {_n(at_risk.value, 'pair')} at risk" if at_risk.shown and at_risk.value else ""
-
-    rise = trend(now.senior_share, before.senior_share)
-    if rise is not None and rise >= 0.10:
-        return f"Senior cancellations rose to {percent(now.senior_share.value)} {when}{risk}"  # type: ignore[arg-type]
-
-    held, held_before = now.held.value or 0, before.held.value or 0
-    change = trend(now.held, before.held)
-    if change is not None and held_before >= 4 and held <= 0.75 * held_before:
-        return f"Sessions held fell to {held:,} {when}, from {held_before:,}{risk}"
-
-    cancelled, cancelled_before = now.cancelled.value or 0, before.cancelled.value or 0
-    rose = trend(now.cancelled, before.cancelled) is not None and cancelled - cancelled_before >= 3
-    if rose and cancelled >= 1.5 * cancelled_before:
-        return f"Cancellations rose to {cancelled:,} {when}, from {cancelled_before:,}{risk}"
-
-    active = f.active_pairs
-    if at_risk.shown and active.shown and at_risk.value and at_risk.value >= 0.2 * (active.value or 0):
-        return f"{at_risk.value:,} of {active.value:,} active pairs are at risk of stalling"
-
-    if change is not None and held_before >= 4 and held >= 1.25 * held_before:
-        return f"Sessions held rose to {held:,} {when}, from {held_before:,}"
-
-    if not held:
-        if active.shown and active.value:
-            return f"No sessions held {when}; {_n(active.value, 'pair')} active"
-        return f"No sessions held {when}"
-    if now.held.shown and now.pairs_met.shown:
-        return f"{_n(held, 'session')} held {when} across {_n(now.pairs_met.value, 'pair')}"
-    return f"A few sessions held {when}"

@@ -1,11 +1,11 @@
 """Two digest sections from the cohort tools: the last closed cohort's survey, and what became of the
-actions seniors promised. The same fewer-than-5 rule as every digest figure (`bot.digest.figures.suppress`)."""
+actions seniors promised. The same fewer-than-5 rule as every digest figure (`bot.digest.disclosure.suppress`)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.digest.figures import suppress
+from bot.digest.disclosure import suppress
 from bot.messages.blocks import Block, section
 from bot.messages.escaping import escape
 from storage.db import Database

@@ -11,6 +11,7 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -41,7 +42,8 @@ def deleted_users(client: WebClient, user_ids: Iterable[str]) -> set[str]:
     try:
         while True:
             page = client.users_list(limit=200, cursor=cursor) if cursor else client.users_list(limit=200)
-            gone |= {u["id"] for u in page.get("members", []) if u.get("deleted") and u["id"] in wanted}
+            members: list[dict[str, Any]] = page.get("members", [])
+            gone |= {u["id"] for u in members if u.get("deleted") and u["id"] in wanted}
             cursor = (page.get("response_metadata") or {}).get("next_cursor")
             if not cursor:
                 return gone

@@ -107,7 +107,8 @@ def slot_mentors(mentors: Sequence[Candidate]) -> np.ndarray:
 def _expand_ranges(first: np.ndarray, counts: np.ndarray) -> np.ndarray:
     """first[k], first[k] + 1, ..., first[k] + counts[k] - 1 for every k, concatenated."""
     within = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
-    return np.repeat(first, counts) + within
+    expanded: np.ndarray = np.repeat(first, counts) + within
+    return expanded
 
 
 def _links_into(
@@ -253,7 +254,8 @@ def hours_apart(a_minutes: np.ndarray | int, b_minutes: np.ndarray | int) -> np.
     apart = abs(a_minutes - b_minutes) % 1440
     if isinstance(apart, int):  # one pair's reason: plain ints, ten times quicker than a numpy scalar
         return min(apart, 1440 - apart) / 60.0
-    return np.minimum(apart, 1440 - apart) / 60.0
+    hours: np.ndarray = np.minimum(apart, 1440 - apart) / 60.0
+    return hours
 
 
 def _formats_clash(a: str, b: str) -> bool:
@@ -290,7 +292,8 @@ def _topic_table(
     # Topic counts are small integers, so float matrix products count overlaps exactly.
     shared = np.minimum(offers @ wants.T, TOPIC_OVERLAP_CAP)
     beyond = (offers[:, non_tech] @ wants[:, non_tech].T) > 0
-    return weights.topic_overlap * shared + weights.beyond_technology * beyond
+    scores: np.ndarray = weights.topic_overlap * shared + weights.beyond_technology * beyond
+    return scores
 
 
 Setting = tuple[int, int, int]  # department code, UTC offset in minutes, index in FORMATS
@@ -302,7 +305,8 @@ def _setting_table(mentor_settings: list[Setting], mentee_settings: list[Setting
     mentee = np.array(mentee_settings, dtype=np.int64).reshape(-1, 3)
     department, offset, meeting = (mentor[:, k, None] for k in range(3))
     other_department, other_offset, other_meeting = (mentee[None, :, k] for k in range(3))
-    table = weights.base + weights.different_department * (department != other_department).astype(np.float64)
+    different = (department != other_department).astype(np.float64)
+    table: np.ndarray = weights.base + weights.different_department * different
     table -= weights.timezone * hours_apart(offset, other_offset) / 12.0
     table += np.where(_FORMAT_CLASH[meeting, other_meeting], -weights.format, weights.format)
     return table

@@ -14,7 +14,7 @@ AUDIENCES = {"everyone": "Mentors and mentees", "mentors": "Mentors only", "ment
 
 
 def open_cohort_modal() -> dict[str, Any]:
-    audience = {
+    audience: dict[str, Any] = {
         "type": "radio_buttons",
         "action_id": "value",
         "options": [option(label, value) for value, label in AUDIENCES.items()],

@@ -2,7 +2,7 @@
 risk, each with "Nudge now" and "Open history" buttons. Each builder returns {"text", "blocks"}.
 
 The public version is built from `DigestFigures` alone, which hold counts and averages, never a name, a
-Slack id or anything anyone typed; every number passes `bot.digest.figures.suppress` (through `Figure.public`).
+Slack id or anything anyone typed; every number passes `bot.digest.disclosure.suppress` (through `Figure.public`).
 The only typed text is the programme's name, escaped. The admin version adds the at-risk pairs by mention
 (`<@U...>`, rendered by Slack) and stays within Slack's 50 blocks, saying how many more there are.
 """
@@ -13,7 +13,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from bot.digest.figures import (
+from bot.digest.disclosure import (
     SUPPRESSED,
     Activity,
     AtRiskPair,
@@ -65,7 +65,7 @@ def split_text(senior: Figure, junior: Figure) -> str:
         return SUPPRESSED
     if value is None:
         return "no cancellations"
-    return f"senior {percent(senior.value)} · junior {percent(junior.value)}"  # type: ignore[arg-type]
+    return f"senior {percent(senior.value)} · junior {percent(junior.value)}"
 
 
 def rating_text(mean: Figure, ratings: Figure) -> str:
@@ -86,7 +86,7 @@ def two_way_text(activity: Activity) -> str:
     if value is None:
         return "no answers yet"
     shares = " · ".join(
-        f"{percent(share.value)} {word}"  # type: ignore[arg-type]
+        f"{percent(share.value)} {word}"
         for share, word in (
             (activity.two_way_yes, "yes"),
             (activity.two_way_partly, "partly"),
@@ -102,13 +102,15 @@ def retention_text(still: Figure, everyone: Figure) -> str:
         return SUPPRESSED
     if not everyone.value:
         return "no participants yet"
-    return f"{percent(still.value / everyone.value)} ({still.value:,} of {everyone.value:,})"  # type: ignore[operator]
+    assert still.value is not None  # a public figure with people behind it has a value
+    return f"{percent(still.value / everyone.value)} ({still.value:,} of {everyone.value:,})"
 
 
 def met_text(met: Figure, formed: Figure) -> str:
     if not met.shown or not formed.shown:
         return SUPPRESSED if SUPPRESSED in (met.public, formed.public) else "–"
-    if suppress(met.value, 2 * (formed.value - met.value)) == SUPPRESSED:  # type: ignore[operator]
+    assert met.value is not None and formed.value is not None  # shown: both are numbers
+    if suppress(met.value, 2 * int(formed.value - met.value)) == SUPPRESSED:
         return SUPPRESSED  # one or two pairs that never met would be known by subtraction
     return f"{met.value:,} of {formed.value:,} pairs formed"
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from bot.messages.blocks import Block, actions, button, confirm_dialog, context, header, section
 from bot.messages.escaping import escape
-from bot.participants.enrolment import ParticipantStatus
+from bot.participants.views import ParticipantStatus
 
 COMMAND = "/reverse-mentor"
 PARTICIPANT_COMMANDS = (

@@ -21,7 +21,7 @@ from bot.messages.checkins import when_text
 from bot.messages.escaping import escape
 from bot.messages.help import COMMAND
 from bot.messages.intro import rules_sections
-from bot.participants.enrolment import HistoryItem, PairView, ParticipantStatus
+from bot.participants.views import HistoryItem, PairView, ParticipantStatus
 
 STATE_WORDS = {"scheduled": "scheduled", "held": "held", "cancelled": "cancelled", "rescheduled": "rescheduled"}
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from bot.messages.blocks import (
     Block,
@@ -18,9 +18,7 @@ from bot.messages.blocks import (
     section,
 )
 from bot.messages.escaping import escape
-
-if TYPE_CHECKING:
-    from storage.models import GroundRules, Pair, Participant
+from bot.pairs.views import MemberFacts, PairFacts, RulesFacts
 
 FORMAT_WORDS = {"in_person": "prefers in person", "video": "prefers video", "either": "happy either way"}
 RULE_LABELS = {
@@ -33,7 +31,7 @@ RULE_LABELS = {
 EDIT_RULES_CALLBACK = "ground_rules_modal"
 
 
-def _who(participant: Participant, role_words: str) -> str:
+def _who(participant: MemberFacts, role_words: str) -> str:
     person = participant.person
     topics = participant.topics_offered if participant.role == "mentor" else participant.topics_wanted
     verb = "can share" if participant.role == "mentor" else "wants to learn about"
@@ -51,11 +49,11 @@ def rules_sections(values: Mapping[str, str]) -> list[Block]:
     return [section(f"*{label}:* {escape(values.get(name, '')) or '_(empty)_'}") for name, label in RULE_LABELS.items()]
 
 
-def rules_blocks(rules: GroundRules) -> list[Block]:
+def rules_blocks(rules: RulesFacts) -> list[Block]:
     return rules_sections({name: getattr(rules, name) for name in RULE_LABELS})
 
 
-def rules_status(rules: GroundRules) -> str:
+def rules_status(rules: RulesFacts) -> str:
     if rules.agreed_at is not None:
         return ":white_check_mark: Both of you agreed these ground rules."
     agreed = [
@@ -81,7 +79,7 @@ def rules_actions(pair_id: int, version: int) -> Block:
     )
 
 
-def intro_message(pair: Pair, mentor: Participant, mentee: Participant, rules: GroundRules) -> dict[str, Any]:
+def intro_message(pair: PairFacts, mentor: MemberFacts, mentee: MemberFacts, rules: RulesFacts) -> dict[str, Any]:
     blocks: list[Block] = [
         header("Meet your reverse mentoring partner"),
         # one section each: two long perspectives and topic lists overflow one section's 3,000 characters
@@ -105,7 +103,7 @@ def intro_message(pair: Pair, mentor: Participant, mentee: Participant, rules: G
     return {"text": text, "blocks": blocks}
 
 
-def rules_update_message(rules: GroundRules, editor_user_id: str | None) -> dict[str, Any]:
+def rules_update_message(rules: RulesFacts, editor_user_id: str | None) -> dict[str, Any]:
     intro = f"<@{editor_user_id}> updated the ground rules." if editor_user_id else "Ground rules"
     blocks = [
         section(f"*{intro}*"),
@@ -116,7 +114,7 @@ def rules_update_message(rules: GroundRules, editor_user_id: str | None) -> dict
     return {"text": intro, "blocks": blocks}
 
 
-def rules_agreed_message(rules: GroundRules) -> dict[str, Any]:
+def rules_agreed_message(rules: RulesFacts) -> dict[str, Any]:
     blocks = [
         section("*Ground rules agreed* :handshake: They're saved and shown on your App Home."),
         *rules_blocks(rules),
@@ -124,7 +122,7 @@ def rules_agreed_message(rules: GroundRules) -> dict[str, Any]:
     return {"text": "Ground rules agreed.", "blocks": blocks}
 
 
-def edit_rules_modal(rules: GroundRules) -> dict[str, Any]:
+def edit_rules_modal(rules: RulesFacts) -> dict[str, Any]:
     def field(name: str) -> Block:
         element: dict[str, Any] = {
             "type": "plain_text_input",

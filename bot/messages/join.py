@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.messages.blocks import input_block, modal, option, plain, section
-from bot.participants.enrolment import CADENCES, JoinForm, JoinPrefill
+from bot.participants.views import CADENCES, JoinForm, JoinPrefill
 
 CALLBACK_ID = "join_modal"
 ROLE_OPTIONS = {

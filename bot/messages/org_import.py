@@ -7,7 +7,7 @@ from typing import Any
 
 from bot.messages.blocks import Block, context, input_block, modal, section
 from bot.messages.escaping import escape
-from bot.org_import.importer import ImportProblem, ImportSummary
+from bot.org_import.report import ImportProblem, ImportSummary
 
 CALLBACK_ID = "org_import_modal"
 FILE_BLOCK = "org_file"

@@ -4,15 +4,13 @@ admin's nudge."""
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from bot.messages.blocks import Block, actions, button, confirm_dialog, context, section
 from bot.messages.checkins import when_text
-
-if TYPE_CHECKING:
-    from bot.pairs.overview import Page, PairStatus
-    from storage.models import MentoringSession
+from bot.pairs.views import Page, PairStatus, SessionFacts
 
 OVERVIEW_CALLBACK = "pairs_overview_modal"
 
@@ -74,7 +72,7 @@ def overview_modal(page: Page) -> dict[str, Any]:
 STATE_WORDS = {"held": "held", "scheduled": "scheduled", "rescheduled": "rescheduled"}
 
 
-def history_modal(mentor_user: str, mentee_user: str, sessions: list[MentoringSession]) -> dict[str, Any]:
+def history_modal(mentor_user: str, mentee_user: str, sessions: Sequence[SessionFacts]) -> dict[str, Any]:
     lines = []
     for meeting in sessions:
         state = STATE_WORDS.get(meeting.state, f"cancelled by the {meeting.cancelled_by or 'unknown'} side")

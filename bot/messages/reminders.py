@@ -8,10 +8,10 @@ from typing import Any
 from bot.messages.blocks import context, section
 from bot.messages.checkins import when_text
 from bot.messages.intro import rules_blocks
-from storage.models import GroundRules
+from bot.pairs.views import RulesFacts
 
 
-def reminder_message(partner_user_id: str, when: datetime, rules: GroundRules | None) -> dict[str, Any]:
+def reminder_message(partner_user_id: str, when: datetime, rules: RulesFacts | None) -> dict[str, Any]:
     text = f"Reminder: your reverse mentoring session with <@{partner_user_id}> is {when_text(when)}."
     blocks = [section(text)]
     if rules is not None:

@@ -10,7 +10,7 @@ from typing import Any
 from bot.messages.blocks import Block, context, header, input_block, modal, option, plain, section
 from bot.messages.checkins import when_text
 from bot.messages.escaping import escape
-from bot.settings.programme import (
+from bot.settings.values import (
     DECIMALS,
     MAX_TOPICS,
     MIN_TOPICS,

@@ -103,8 +103,8 @@ def _read(session: Session, now: datetime, extra_admins: tuple[str, ...]) -> _Fa
         members.setdefault(check_in.pair.pair_id, check_in.pair)
         check_ins[check_in.pair.pair_id].append(check_in)
     previous: dict[int, list[PreviousNudge]] = defaultdict(list)
-    for row in queries.previous_nudges(session, members, now - REPEAT_WINDOW):
-        previous[row.pair_id].append(PreviousNudge(*row))
+    for earlier in queries.previous_nudges(session, members, now - REPEAT_WINDOW):
+        previous[earlier.pair_id].append(PreviousNudge(*earlier))
     admin_ids = {pid: sorted(set(p.admin_user_ids) | set(extra_admins)) for pid, p in programmes.items()}
     zones = queries.people_zones(
         session, [(programmes[pid].team_id, user) for pid, users in admin_ids.items() for user in users]

@@ -32,6 +32,7 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.org_import.report import ImportProblem, ImportSummary
 from bot.participants.enrolment import DEPARTMENT_LIMIT, LEVELS
 from storage.db import Database
 from storage.queries import org_chart
@@ -46,15 +47,6 @@ MAX_FILE_BYTES = 10 * 1024 * 1024  # Slack's own limit for a file_input upload
 # Slack member ids: U... (or W... on Enterprise Grid), upper-case letters and digits; the same rule as config.
 _SLACK_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-
-
-@dataclass(frozen=True)
-class ImportProblem:
-    line: int
-    message: str
-
-    def __str__(self) -> str:
-        return f"line {self.line}: {self.message}"
 
 
 class OrgImportError(Exception):
@@ -96,20 +88,6 @@ class ChartEntry:
     department: str
     level: int
     manager_slack_id: str | None
-
-
-@dataclass(frozen=True)
-class ImportSummary:
-    created: int
-    updated: int
-
-    @property
-    def total(self) -> int:
-        return self.created + self.updated
-
-    def __str__(self) -> str:
-        noun = "person" if self.total == 1 else "people"
-        return f"{self.total} {noun}: {self.created} new, {self.updated} updated"
 
 
 # ---------------------------------------------------------------------------------------------- 1. parse
@@ -395,7 +373,8 @@ def slack_directory(client: WebClient) -> dict[str, str]:
             page = client.users_list(limit=DIRECTORY_PAGE, **({"cursor": cursor} if cursor else {}))
         except SlackApiError as error:
             raise _slack_error(error) from error
-        for member in page.get("members", []):
+        members: list[dict[str, Any]] = page.get("members", [])
+        for member in members:
             email = (member.get("profile") or {}).get("email")
             if email and not member.get("deleted"):
                 found.setdefault(email.lower(), member["id"])

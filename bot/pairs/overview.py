@@ -3,11 +3,11 @@ actions (nudge now, history, end the pair kindly)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.messages.endings import pair_closed_message
 from bot.messages.pairs_overview import manual_nudge_message
+from bot.pairs.views import Page, PairStatus
 from storage.db import Database
 from storage.models import MentoringSession, NudgeLog
 from storage.queries import pairs as pair_queries
@@ -17,12 +17,6 @@ from storage.queries.programmes import current_programme
 
 PAGE_SIZE = 20
 RULES_GRACE = timedelta(days=14)
-
-
-@dataclass(frozen=True)
-class PairStatus:
-    row: queries.PairRow
-    risks: tuple[str, ...]
 
 
 def risks_of(row: queries.PairRow, n: int, m: int, stale_factor: float, now: datetime) -> tuple[str, ...]:
@@ -36,15 +30,6 @@ def risks_of(row: queries.PairRow, n: int, m: int, stale_factor: float, now: dat
     if not row.rules_agreed and now - row.created_at > RULES_GRACE:
         risks.append("ground rules not agreed")
     return tuple(risks)
-
-
-@dataclass(frozen=True)
-class Page:
-    pairs: tuple[PairStatus, ...]
-    page: int
-    pages: int
-    total: int
-    at_risk: int
 
 
 def overview(db: Database, team_id: str, page: int = 0, *, now: datetime) -> Page:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import statistics
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from bot.cohorts import lifecycle as cohorts
 from bot.pairs.endings import end_pairs_of_leaver
 from bot.participants.mentor_guides import guides_for, tips
+from bot.participants.views import CADENCES, HistoryItem, JoinForm, JoinPrefill, PairView, ParticipantStatus
 from storage.db import Database
 from storage.models import Pair, Participant, Person
 from storage.queries import cohorts as cohort_queries
@@ -23,24 +24,6 @@ from storage.queries.programmes import current_programme
 TEXT_LIMIT = 500
 DEPARTMENT_LIMIT = 120
 LEVELS = range(1, 21)
-CADENCES = (14, 21, 28, 42)
-
-
-@dataclass(frozen=True)
-class JoinForm:
-    role: str | None
-    department: str
-    level: int | None
-    manager_user_id: str | None
-    topics_offered: tuple[str, ...] = ()
-    topics_wanted: tuple[str, ...] = ()
-    perspectives: str = ""
-    off_limits: str = ""
-    format: str | None = "either"
-    cadence_days: int = 21
-    consent: bool = False
-    level_raw: str = ""
-    self_rating: int | None = None
 
 
 @dataclass(frozen=True)
@@ -51,27 +34,6 @@ class SlackProfile:
     tz: str | None = None
     tz_offset_seconds: int = 0
     email: str | None = None
-
-
-@dataclass(frozen=True)
-class JoinPrefill:
-    """What the join modal starts from: a previous answer, else the org chart."""
-
-    role: str | None = None
-    department: str = ""
-    level: int | None = None
-    manager_user_id: str | None = None
-    topics_offered: tuple[str, ...] = ()
-    topics_wanted: tuple[str, ...] = ()
-    perspectives: str = ""
-    off_limits: str = ""
-    format: str = "either"
-    cadence_days: int = 21
-    consent: bool = False
-    name: str | None = None
-    topics: tuple[str, ...] = field(default_factory=tuple)
-    already_joined: bool = False
-    self_rating: int | None = None
 
 
 def _typical_level(session: Session, programme_id: int, role: str) -> float | None:
@@ -234,49 +196,6 @@ def save_join(db: Database, team_id: str, user_id: str, form: JoinForm) -> tuple
         participant.status = "active"
         session.flush()
         return participant, created
-
-
-@dataclass(frozen=True)
-class PairView:
-    """What a participant sees of one of their pairs."""
-
-    pair_id: int
-    partner_user_id: str
-    rules: dict[str, str]
-    rules_agreed: bool
-    next_session: datetime | None
-    next_session_id: int | None = None
-
-
-@dataclass(frozen=True)
-class HistoryItem:
-    """One past or upcoming session with the viewer's own answer (never the partner's)."""
-
-    when: datetime
-    state: str
-    cancelled_by: str | None
-    my_outcome: str | None
-    my_rating: int | None
-    my_action: str | None
-    my_two_way: str | None
-    awaiting_check_in: bool = False  # it has happened (as of the status's `now`) and the viewer has not answered
-
-
-@dataclass(frozen=True)
-class ParticipantStatus:
-    joined: bool
-    role: str | None = None
-    status: str | None = None
-    department: str | None = None
-    topics_offered: tuple[str, ...] = ()
-    topics_wanted: tuple[str, ...] = ()
-    partner_user_id: str | None = None
-    programme_name: str = ""
-    pairs: tuple[PairView, ...] = ()
-    history: tuple[HistoryItem, ...] = ()
-    guides: tuple[tuple[str, str], ...] = ()
-    tips: tuple[str, ...] = ()
-    mentors_channel: str | None = None
 
 
 def status_of(db: Database, team_id: str, user_id: str, now: datetime) -> ParticipantStatus:

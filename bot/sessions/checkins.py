@@ -3,7 +3,8 @@
 Rules (PRODUCT.md step 5): a session counts as held when at least one party says held and neither says
 cancelled; a cancellation is attributed to the side the canceller's own answer names ("I cancelled"), or
 else the side the other party's answer names ("they cancelled"); a reschedule creates the new session and
-closes the old one as rescheduled. Answers are confidential: only the answerer ever sees them.
+closes the old one as rescheduled (the rule itself: `bot.sessions.reconcile`). Answers are confidential:
+only the answerer ever sees them.
 """
 
 from __future__ import annotations
@@ -15,42 +16,13 @@ from sqlalchemy.orm import Session
 
 from bot.delivery.quiet_hours import deliver_at
 from bot.messages.checkins import checkin_message
+from bot.sessions.reconcile import OUTCOMES, Answer, reconcile
 from storage.db import Database
 from storage.models import CheckIn, MentoringSession, Participant, Programme
 from storage.queries import checkins as queries
 from storage.queries.outbox import enqueue
 
 ACTION_LIMIT = 300
-OUTCOMES = ("held", "i_cancelled", "they_cancelled", "rescheduled")
-OTHER_SIDE = {"senior": "junior", "junior": "senior"}
-
-
-@dataclass(frozen=True)
-class Answer:
-    side: str  # "senior" | "junior": who answered
-    outcome: str | None
-    rescheduled_to: datetime | None = None
-
-
-@dataclass(frozen=True)
-class Verdict:
-    state: str  # scheduled | held | cancelled | rescheduled
-    cancelled_by: str | None = None
-    rescheduled_to: datetime | None = None
-
-
-def reconcile(answers: list[Answer]) -> Verdict:
-    """Both accounts are kept; this decides what the session counts as."""
-    own = [a.side for a in answers if a.outcome == "i_cancelled"]
-    named = [OTHER_SIDE[a.side] for a in answers if a.outcome == "they_cancelled"]
-    if own or named:
-        return Verdict("cancelled", cancelled_by=(own or named)[0])
-    if any(a.outcome == "held" for a in answers):
-        return Verdict("held")
-    moved = [a.rescheduled_to for a in answers if a.outcome == "rescheduled" and a.rescheduled_to]
-    if moved:
-        return Verdict("rescheduled", rescheduled_to=min(moved))
-    return Verdict("scheduled")
 
 
 @dataclass(frozen=True)
@@ -94,7 +66,7 @@ def _ask_both(
     session: Session, meeting: MentoringSession, quiet_from: datetime | None, asked_now: str | None = None
 ) -> int:
     pair = queries.pair_of(session, meeting.pair_id)
-    programme = session.get(Programme, pair.programme_id)
+    programme = session.get_one(Programme, pair.programme_id)
     created = 0
     for participant, partner, side in ((pair.mentor, pair.mentee, "junior"), (pair.mentee, pair.mentor, "senior")):
         if participant.status == "left":

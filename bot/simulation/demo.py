@@ -254,9 +254,10 @@ class _Demo:
         for index, call in enumerate(calls):
             while acks and acks[0][0] <= start + index:
                 self.transcript.entry(self.clock.now(), acks[0][1], acks.pop(0)[2])
-            if call.method not in MESSAGE_METHODS | VIEW_METHODS or not (call.response or {}).get("ok"):
+            response = call.response or {}
+            if call.method not in MESSAGE_METHODS | VIEW_METHODS or not response.get("ok"):
                 continue
-            if call.method == "chat.update" and last_edit.get((call.response["channel"], call.response["ts"])) != index:
+            if call.method == "chat.update" and last_edit.get((response["channel"], response["ts"])) != index:
                 continue
             mode = style(call)
             if mode != "skip":
@@ -345,7 +346,7 @@ class _Demo:
 
     def _modal_opened(self, user: str) -> dict[str, Any]:
         call = self._await(lambda c: c.method == "views.open", f"a modal for {self.directory.person(user)}")
-        return call.response["view"]  # type: ignore[index]
+        return (call.response or {})["view"]
 
     def _submit(self, user: str, view: dict[str, Any], values: dict[str, Any], what: str) -> None:
         self._actor = user
@@ -364,9 +365,12 @@ class _Demo:
         self._check(reply, f"{action_id} clicked by {self.directory.person(user)}")
 
     def _message_update(self, message_call: RecordedCall) -> Callable[[RecordedCall], bool]:
-        channel, ts = message_call.response["channel"], message_call.response["ts"]  # type: ignore[index]
+        response = message_call.response or {}
+        channel, ts = response["channel"], response["ts"]
         return lambda c: (
-            c.method == "chat.update" and c.response.get("channel") == channel and c.response.get("ts") == ts  # type: ignore[union-attr]
+            c.method == "chat.update"
+            and (c.response or {}).get("channel") == channel
+            and (c.response or {}).get("ts") == ts
         )
 
     # ----------------------------------------------------------------- the story
@@ -431,7 +435,11 @@ class _Demo:
             self._command(user, "join")
             view = self._modal_opened(user)
             self._submit(user, view, _join_values(member, view), f"{member.name}'s join form")
-            self._await(lambda c, user=user: c.method == "views.publish" and c.params.get("user_id") == user, "Home")
+
+            def home_published(c: RecordedCall, user: str = user) -> bool:
+                return c.method == "views.publish" and c.params.get("user_id") == user
+
+            self._await(home_published, "Home")
             self._show(self._condensed("join"))
 
     def _match_and_approve(self) -> None:
@@ -664,10 +672,13 @@ class _Demo:
         """'held', 'senior' or 'junior' (who cancelled): decided once per session, from the seed."""
         if session_id not in self._outcomes:
             with self.db.unit_of_work() as session:
-                number = session.scalar(
-                    select(func.count())
-                    .select_from(MentoringSession)
-                    .where(MentoringSession.pair_id == pair.pair_id, MentoringSession.id <= session_id)
+                number = (
+                    session.scalar(
+                        select(func.count())
+                        .select_from(MentoringSession)
+                        .where(MentoringSession.pair_id == pair.pair_id, MentoringSession.id <= session_id)
+                    )
+                    or 0
                 )
             rng = random.Random(f"{self.seed}:outcome:{pair.mentor.user_id}:{number}")
             if pair.canceller:

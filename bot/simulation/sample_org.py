@@ -15,6 +15,7 @@ import csv
 import io
 import random
 from dataclasses import dataclass
+from typing import TypedDict
 
 from storage.queries.programmes import DEFAULT_TOPICS
 
@@ -182,11 +183,22 @@ def build_org(people: int, rng: random.Random) -> SampleOrg:
     return SampleOrg(team_id=TEAM_ID, admin=admin, members=tuple(ordered))
 
 
-def _answers(rng: random.Random, role: str | None) -> dict[str, object]:
+class _Answers(TypedDict, total=False):
+    """What a member would answer in the join modal: the answer fields of `Member`."""
+
+    topics: tuple[str, ...]
+    meeting_format: str
+    cadence_days: int
+    perspectives: str
+    off_limits: str
+    self_rating: int | None
+
+
+def _answers(rng: random.Random, role: str | None) -> _Answers:
     if role is None:
         return {}
     topics = tuple(sorted(rng.sample(DEFAULT_TOPICS, rng.choice((2, 2, 3)))))
-    answers: dict[str, object] = {
+    answers: _Answers = {
         "topics": topics,
         "meeting_format": rng.choice(("video", "in_person", "either", "either")),
         "cadence_days": rng.choices((14, 21), weights=(0.8, 0.2))[0],

@@ -233,7 +233,7 @@ class SlackStandIn:
         self._port = port
 
         self._lock = threading.RLock()
-        self._server: ThreadingHTTPServer | None = None
+        self._server: _StandInServer | None = None
         self._thread: threading.Thread | None = None
         self._seq = 0
         self._last_ts_micros = 0
@@ -290,9 +290,8 @@ class SlackStandIn:
     def start(self) -> SlackStandIn:
         if self._server is not None:
             raise RuntimeError("SlackStandIn already started")
-        server = ThreadingHTTPServer((self._host, self._port), _RequestHandler)
+        server = _StandInServer((self._host, self._port), self)
         server.daemon_threads = True
-        server.standin = self  # type: ignore[attr-defined]
         self._server = server
         self._thread = threading.Thread(
             target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="slack-standin", daemon=True
@@ -323,7 +322,7 @@ class SlackStandIn:
         if self._server is None:
             raise RuntimeError("SlackStandIn not started")
         host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host if isinstance(host, str) else host.decode()}:{port}"
 
     @property
     def url(self) -> str:
@@ -1169,19 +1168,28 @@ class SlackStandIn:
         return out
 
 
+class _StandInServer(ThreadingHTTPServer):
+    """The HTTP server, holding the stand-in whose state its request handlers read and change."""
+
+    def __init__(self, address: tuple[str, int], standin: SlackStandIn) -> None:
+        super().__init__(address, _RequestHandler)
+        self.standin = standin
+
+
 class _RequestHandler(BaseHTTPRequestHandler):
     server_version = "SlackStandIn/1.0"
+    server: _StandInServer
 
     @property
     def standin(self) -> SlackStandIn:
-        return self.server.standin  # type: ignore[attr-defined]
+        return self.server.standin
 
     def log_message(self, format: str, *args: Any) -> None:
         log.debug("slack stand-in: " + format, *args)
 
     def _read_body(self) -> bytes:
         if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
-            chunks = []
+            chunks: list[bytes] = []
             while True:
                 size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
                 if size == 0:
@@ -1194,16 +1202,16 @@ class _RequestHandler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         return self.rfile.read(length) if length > 0 else b""
 
-    def _send(self, status: int, body: bytes, content_type: str, headers: Mapping[str, str] = ()) -> None:
+    def _send(self, status: int, body: bytes, content_type: str, headers: Mapping[str, str] | None = None) -> None:
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
-        for name, value in dict(headers).items():
+        for name, value in (headers or {}).items():
             self.send_header(name, value)
         self.end_headers()
         self.wfile.write(body)
 
-    def _send_json(self, status: int, body: Mapping[str, Any], headers: Mapping[str, str] = ()) -> None:
+    def _send_json(self, status: int, body: Mapping[str, Any], headers: Mapping[str, str] | None = None) -> None:
         self._send(status, json.dumps(body).encode("utf-8"), "application/json; charset=utf-8", headers)
 
     def do_GET(self) -> None:
@@ -1283,6 +1291,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
             token=token,
             files=files,
         )
+        extra_headers: dict[str, str]
         if parse_error is not None:
             with standin._lock:
                 standin.calls.append(call)
@@ -1305,7 +1314,8 @@ def _parse_multipart(content_type: str, body: bytes) -> tuple[dict[str, str], di
         name = part.get_param("name", header="content-disposition")
         if not name:
             continue
-        payload = part.get_payload(decode=True) or b""
+        decoded = part.get_payload(decode=True)  # bytes for a non-multipart part (None when empty)
+        payload = decoded if isinstance(decoded, bytes) else b""
         if part.get_filename() is not None:
             files[str(name)] = payload
         else:

@@ -37,6 +37,7 @@ def claim_for_checkin(session: Session, session_id: int, now: datetime) -> bool:
         .values(checkins_sent_at=now)
         .execution_options(synchronize_session=False)
     )
+    # SQLAlchemy types Session.execute() as Result; an UPDATE or DELETE returns a CursorResult, with rowcount
     return bool(claimed.rowcount)  # type: ignore[attr-defined]
 
 

@@ -42,6 +42,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, aliased
+from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
 from storage.models import CheckIn, MentoringSession, Pair, Participant, Person, Programme
@@ -108,7 +109,7 @@ class unindexed(FunctionElement[Any]):
 
 
 @compiles(unindexed)
-def _unindexed_default(element: unindexed, compiler: Any, **kw: Any) -> str:
+def _unindexed_default(element: unindexed, compiler: SQLCompiler, **kw: Any) -> str:
     return compiler.process(element.clauses, **kw)
 
 
@@ -181,13 +182,14 @@ def scope_of(session: Session, programme: Programme) -> Scope:
 
 
 def _session_kind(kind: str, s: Any = MentoringSession) -> ColumnElement[bool]:
-    return {
+    kinds: dict[str, ColumnElement[bool]] = {
         "held": s.state == "held",
         "cancelled": s.state == "cancelled",
         "cancelled_senior": and_(s.state == "cancelled", s.cancelled_by == "senior"),
         "cancelled_junior": and_(s.state == "cancelled", s.cancelled_by == "junior"),
         "rescheduled": s.state == "rescheduled",
-    }[kind]
+    }
+    return kinds[kind]
 
 
 @dataclass(frozen=True)
@@ -465,7 +467,8 @@ def membership(session: Session, programme: Programme, period: Window, deleted_u
             )
             or 0
         )
-    return Membership(*_ints(row), deleted=deleted)
+    participants, joiners, leavers, left = _ints(row)
+    return Membership(participants, joiners, leavers, left, deleted=deleted)
 
 
 @dataclass(frozen=True)

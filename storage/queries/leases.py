@@ -18,6 +18,7 @@ def try_take(session: Session, name: str, holder: str, now: datetime, expires_at
         .where(Lease.name == name, or_(Lease.holder == holder, Lease.expires_at < now))
         .values(holder=holder, expires_at=expires_at)
     )
+    # SQLAlchemy types Session.execute() as Result; an UPDATE or DELETE returns a CursorResult, with rowcount
     if taken.rowcount:  # type: ignore[attr-defined]
         return True
     try:

@@ -28,6 +28,7 @@ from sqlalchemy import (
     Row,
     Select,
     String,
+    Table,
     and_,
     any_,
     case,
@@ -215,7 +216,9 @@ class _PairJoin:
 
     @staticmethod
     def parse(row: Sequence[Any]) -> PairMembers:
-        return PairMembers(*row[:5], junior=Member(*row[5:11]), senior=Member(*row[11:17]))
+        pair_id, team_id, programme_id, created_at, cadence_days = row[:5]
+        junior, senior = Member(*row[5:11]), Member(*row[11:17])
+        return PairMembers(pair_id, team_id, programme_id, created_at, cadence_days, junior=junior, senior=senior)
 
 
 @dataclass(frozen=True)
@@ -294,11 +297,13 @@ def pair_signals(
     return [PairSignal(_PairJoin.parse(row), row[width], row[width + 1], bool(row[width + 2])) for row in rows]
 
 
-def last_sessions(session: Session, pair_ids: Iterable[int], m: int) -> Sequence[Row[Any]]:
+def last_sessions(
+    session: Session, pair_ids: Iterable[int], m: int
+) -> Sequence[Row[int, int, datetime, str, str | None]]:
     """(pair_id, session_id, scheduled_at, state, cancelled_by) of the last m sessions with an outcome of each
     pair, by pair, oldest first."""
     s = MentoringSession
-    rows: list[Row[Any]] = []
+    rows: list[Row[int, int, datetime, str, str | None]] = []
     for these_pairs in _one_of(session, s.pair_id, sorted(set(pair_ids)), Integer()):
         ranked = (
             select(
@@ -365,14 +370,20 @@ def overdue_check_ins(session: Session, now: datetime, reminder_window: timedelt
         .order_by(CheckIn.id)
     )
     width = _PairJoin.width
-    return [OverdueCheckIn(*row[width : width + 4], pair=_PairJoin.parse(row)) for row in rows]
+    overdue = []
+    for row in rows:
+        check_in_id, participant_id, sent_at, session_at = row[width : width + 4]
+        overdue.append(OverdueCheckIn(check_in_id, participant_id, sent_at, session_at, pair=_PairJoin.parse(row)))
+    return overdue
 
 
-def previous_nudges(session: Session, pair_ids: Iterable[int], since: datetime) -> Sequence[Row[Any]]:
+def previous_nudges(
+    session: Session, pair_ids: Iterable[int], since: datetime
+) -> Sequence[Row[str, str, int | None, str, datetime, datetime]]:
     """(kind, recipient_user_id, pair_id, subject_key, due_at, created_at) of earlier nudges about these
     pairs: every cancellation and stale-pair nudge (the rules read what they were about, and when), and
     anything due since `since` (the repeat window)."""
-    rows: list[Row[Any]] = []
+    rows: list[Row[str, str, int | None, str, datetime, datetime]] = []
     for these_pairs in _one_of(session, NudgeLog.pair_id, sorted(set(pair_ids)), Integer()):
         rows += session.execute(
             select(
@@ -434,6 +445,8 @@ def record(session: Session, nudges: Sequence[NudgeRow], now: datetime) -> list[
     for nudge in nudges:
         by_team.setdefault(nudge.team_id, {}).setdefault(nudge.dedupe_key, nudge)
     written: list[NudgeRow] = []
+    nudge_log = NudgeLog.__table__
+    assert isinstance(nudge_log, Table)  # typed as any FromClause; a class with __tablename__ maps a Table
     for team_id, keyed in by_team.items():
         calls = [Call(key, "chat.postMessage", n.payload, n.due_at) for key, n in keyed.items()]
         ids = enqueue_many(session, team_id, calls, batch="nudges")
@@ -441,7 +454,7 @@ def record(session: Session, nudges: Sequence[NudgeRow], now: datetime) -> list[
         if not new:
             continue
         session.execute(
-            insert(NudgeLog.__table__),
+            insert(nudge_log),
             [
                 {
                     "team_id": team_id,

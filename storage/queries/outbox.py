@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, func, or_, select, true, update
+from sqlalchemy import Table, and_, case, func, or_, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -78,6 +78,7 @@ def enqueue_many(session: Session, team_id: str, calls: Sequence[Call], batch: s
         return {}
     ensure_workspace(session, team_id)
     outbox = OutboxMessage.__table__
+    assert isinstance(outbox, Table)  # typed as any FromClause; a class with __tablename__ maps a Table
     build = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     created = session_now(session)
     rows = session.execute(
@@ -110,8 +111,13 @@ def unfinished(session: Session, batch: str | None = None) -> list[OutboxMessage
 
 
 def unfinished_count(session: Session, batch: str | None = None) -> int:
-    return session.scalar(
-        select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status.in_(UNFINISHED), _in_batch(batch))
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(OutboxMessage)
+            .where(OutboxMessage.status.in_(UNFINISHED), _in_batch(batch))
+        )
+        or 0
     )
 
 
@@ -142,7 +148,8 @@ def claim(session: Session, message_id: int, *, now: datetime, lease: timedelta)
         )
         .execution_options(synchronize_session=False)
     )
-    if claimed.rowcount != 1:
+    # SQLAlchemy types Session.execute() as Result; an UPDATE or DELETE returns a CursorResult, with rowcount
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
         return None
     return session.get(OutboxMessage, message_id, populate_existing=True)
 
@@ -185,7 +192,8 @@ def mark_retry(
         .values(**values)
         .execution_options(synchronize_session=False)
     )
-    return done.rowcount == 1
+    # SQLAlchemy types Session.execute() as Result; an UPDATE or DELETE returns a CursorResult, with rowcount
+    return bool(done.rowcount == 1)  # type: ignore[attr-defined]
 
 
 def mark_failed(
@@ -209,7 +217,8 @@ def mark_failed(
         .values(**values)
         .execution_options(synchronize_session=False)
     )
-    return done.rowcount == 1
+    # SQLAlchemy types Session.execute() as Result; an UPDATE or DELETE returns a CursorResult, with rowcount
+    return bool(done.rowcount == 1)  # type: ignore[attr-defined]
 
 
 def set_pair_channel(session: Session, team_id: str, pair_id: int, channel_id: str) -> None:

@@ -43,5 +43,6 @@ def erase_answers(session: Session, participant_id: int) -> int:
     erased = 0
     for table in (CheckIn, SurveyResponse):
         result = session.execute(delete(table).where(table.participant_id == participant_id))
+        # SQLAlchemy types Session.execute() as Result; an UPDATE or DELETE returns a CursorResult, with rowcount
         erased += int(result.rowcount or 0)  # type: ignore[attr-defined]
     return erased

@@ -59,4 +59,4 @@ def follow_up_totals(session: Session, programme_id: int) -> dict[str, tuple[int
         .where(Pair.programme_id == programme_id)
         .group_by(ActionFollowUp.answer)
     )
-    return {answer: (int(n), int(people)) for answer, n, people in rows}
+    return {answer: (int(n), int(people)) for answer, n, people in rows if answer is not None}

@@ -24,14 +24,12 @@ def programme_for_update(session: Session, team_id: str) -> Programme:
 
 def name_taken(session: Session, team_id: str, name: str, other_than: int) -> bool:
     """Whether another programme of the team already has this name (names are unique per team)."""
-    return (
-        session.scalar(
-            select(func.count())
-            .select_from(Programme)
-            .where(Programme.team_id == team_id, Programme.name == name, Programme.id != other_than)
-        )
-        > 0
+    others = session.scalar(
+        select(func.count())
+        .select_from(Programme)
+        .where(Programme.team_id == team_id, Programme.name == name, Programme.id != other_than)
     )
+    return bool(others)
 
 
 def latest_change_id(session: Session, programme_id: int) -> int:

@@ -15,7 +15,7 @@ from bot.runtime import cli
 from bot.runtime.clock import SystemClock
 from bot.sessions import checkins
 from bot.sessions import scheduling as sessions
-from bot.sessions.checkins import Answer, Verdict, reconcile
+from bot.sessions.reconcile import Answer, Verdict, reconcile
 from bot.simulation.standin import StandInUser
 from storage.models import CheckIn, MentoringSession, OutboxMessage, Pair
 from tests.support.factories import working_afternoon

@@ -15,18 +15,8 @@ import pytest
 from sqlalchemy import event
 
 from bot.digest.chart import bars, render_chart
-from bot.digest.figures import (
-    SUPPRESSED,
-    Activity,
-    AtRiskPair,
-    DigestFigures,
-    Figure,
-    WeekCounts,
-    headline,
-    part_of,
-    prepare_digest,
-    suppress,
-)
+from bot.digest.disclosure import SUPPRESSED, AtRiskPair, DigestFigures, Figure, headline, part_of, suppress
+from bot.digest.figures import WeekCounts, activity_of, prepare_digest
 from bot.messages.digest import MAX_BLOCKS, admin_digest, met_text, public_digest, retention_text
 from storage.db import Database
 from storage.models import CheckIn, MentoringSession, Pair, Participant, Person, Programme, Workspace
@@ -356,7 +346,7 @@ def figures(
     active: Figure = TWENTY_PAIRS,
 ) -> DigestFigures:
     answers = AnswerTotals()
-    empty = Activity.of(before or SessionTotals(), answers)
+    empty = activity_of(before or SessionTotals(), answers)
     return DigestFigures(
         programme_id=1,
         programme_name="Programme",
@@ -366,9 +356,9 @@ def figures(
         active_pairs=active,
         pairs_formed=active,
         pairs_at_risk=at_risk,
-        this_period=Activity.of(now, answers),
+        this_period=activity_of(now, answers),
         previous_period=empty,
-        to_date=Activity.of(now, answers),
+        to_date=activity_of(now, answers),
         joiners=Figure(0, 0),
         leavers=Figure(0, 0),
         participants=Figure(40, 40),
