@@ -223,8 +223,3 @@ def side_of_check_in(db: Database, team_id: str, check_in_id: int, user_id: str)
     with db.unit_of_work() as session:
         check_in = _own_check_in(session, team_id, check_in_id, user_id)
         return check_in.side if check_in else None
-
-
-def answer_of(db: Database, team_id: str, check_in_id: int, user_id: str) -> CheckIn | None:
-    with db.unit_of_work() as session:
-        return _own_check_in(session, team_id, check_in_id, user_id)
