@@ -15,11 +15,9 @@ from bot.messages.blocks import actions, button, confirm_dialog, section
 from bot.messages.cohorts import OPEN_COHORT_CALLBACK, SURVEY_CALLBACK, open_cohort_modal, survey_modal
 from bot.messages.escaping import escape
 from bot.runtime.services import Services
+from handlers.admin import admin_only
 from handlers.commands import register_subcommand
 from handlers.payload import team_of
-
-NOT_ADMIN = "Only programme admins can open or close cohorts."
-
 
 NO_OPEN_COHORT = "There is no open cohort to close: `/reverse-mentor cohort open` starts one."
 
@@ -64,9 +62,6 @@ def _command(ack: Ack, command: dict[str, Any], client: WebClient, services: Ser
 
 def on_open_submit(ack: Ack, body: dict[str, Any], client: WebClient, services: Services) -> None:
     team_id, user_id = team_of(body), body["user"]["id"]
-    if not services.admins.is_admin(team_id, user_id):
-        ack(response_action="errors", errors={"name": NOT_ADMIN})
-        return
     values = body["view"]["state"]["values"]
     name = ((values.get("name") or {}).get("value") or {}).get("value") or ""
     audience = (((values.get("audience") or {}).get("value") or {}).get("selected_option") or {}).get("value", "")
@@ -86,40 +81,31 @@ def on_open_submit(ack: Ack, body: dict[str, Any], client: WebClient, services: 
 
 
 def register(app: App, services: Services) -> None:
-    register_subcommand("cohort", _command)
+    register_subcommand("cohort", _command, admin=True)
+    gate = [admin_only(services)]
 
-    def admin(body: dict[str, Any], client: WebClient) -> bool:
-        if services.admins.is_admin(team_of(body), body["user"]["id"]):
-            return True
-        client.chat_postMessage(channel=body["user"]["id"], text=NOT_ADMIN)
-        return False
-
-    @app.action("admin_cohort_open")
+    @app.action("admin_cohort_open", middleware=gate)
     def open_button(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
-        if admin(body, client):
-            client.views_open(trigger_id=body["trigger_id"], view=open_cohort_modal())
+        client.views_open(trigger_id=body["trigger_id"], view=open_cohort_modal())
 
-    @app.action("admin_cohort_close")
+    @app.action("admin_cohort_close", middleware=gate)
     def close_button(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
-        if not admin(body, client):
-            return
         if cohorts.open_cohort_name(services.db, team_of(body)) is None:
             client.chat_postMessage(channel=body["user"]["id"], text=NO_OPEN_COHORT)
             return
         prompt = close_prompt()
         client.chat_postMessage(channel=body["user"]["id"], text=prompt["text"], blocks=prompt["blocks"])
 
-    @app.action("cohort_close")
+    @app.action("cohort_close", middleware=gate)
     def close(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
-        if admin(body, client):
-            result = cohorts.close_cohort(services.db, team_of(body), body["user"]["id"])
-            client.chat_postMessage(channel=body["user"]["id"], text=result.message)
-            OutboxSender(services.db, client).send_due()
+        result = cohorts.close_cohort(services.db, team_of(body), body["user"]["id"])
+        client.chat_postMessage(channel=body["user"]["id"], text=result.message)
+        OutboxSender(services.db, client).send_due()
 
-    @app.view(OPEN_COHORT_CALLBACK)
+    @app.view(OPEN_COHORT_CALLBACK, middleware=gate)
     def open_submit(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         on_open_submit(ack, body, client, services)
 

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
+from bot.messages.help import NOT_ADMIN
 from bot.messages.settings import CALLBACK_ID, opened_from, settings_modal, summary_message
 from bot.settings import programme as ps
 from storage.db import Database
@@ -375,12 +376,12 @@ def test_non_admins_are_refused_privately_and_their_forged_submission_changes_no
 ) -> None:
     app = running_app
     body = app.driver.command("U0JUNIOR", "settings").json()
-    assert body["response_type"] == "ephemeral" and "for programme admins" in body["text"]
+    assert body["response_type"] == "ephemeral" and body["text"] == NOT_ADMIN
 
     view = open_settings(app)  # an admin's modal, replayed by someone else
     reply = app.driver.submit_view("U0JUNIOR", view, state_of(view, cadence_days="7", admin_user_ids=["U0JUNIOR"]))
     assert reply.json()["response_action"] == "errors"
-    assert "Only programme admins" in reply.json()["errors"]["name"]
+    assert reply.json()["errors"]["name"] == NOT_ADMIN
     with app.db.unit_of_work() as session:
         programme = current_programme(session, TEAM_ID)
         assert (programme.cadence_days, programme.admin_user_ids) == (21, [])
@@ -401,7 +402,7 @@ def test_the_app_home_button_opens_the_modal_for_admins_only(running_app: Runnin
 
     app.driver.click("U0JUNIOR", "admin_settings", container_type="view")
     refusal = wait_for(lambda: _dms(app, "U0JUNIOR"))
-    assert "Only programme admins" in refusal[0]
+    assert refusal[0] == NOT_ADMIN
     assert len(app.slack.calls_to("views.open")) == 1
 
 
