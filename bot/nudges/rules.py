@@ -33,10 +33,12 @@ from datetime import UTC, datetime, time, timedelta, timezone, tzinfo
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-SENIOR_CANCELLING = "senior_cancelling"
-ESCALATION = "escalation"
-STALE_PAIR = "stale_pair"
-CHECKIN_REMINDER = "checkin_reminder"
+from storage.vocabulary import NudgeKind
+
+SENIOR_CANCELLING = NudgeKind.SENIOR_CANCELLING
+ESCALATION = NudgeKind.ESCALATION
+STALE_PAIR = NudgeKind.STALE_PAIR
+CHECKIN_REMINDER = NudgeKind.CHECKIN_REMINDER
 KINDS = (SENIOR_CANCELLING, ESCALATION, STALE_PAIR, CHECKIN_REMINDER)
 
 HELD = "held"

@@ -19,9 +19,9 @@ from storage.db import Database
 from storage.models import CheckIn, MentoringSession, Participant, Programme, utcnow
 from storage.queries import checkins as queries
 from storage.queries.outbox import enqueue
+from storage.vocabulary import CheckInOutcome, TwoWayAnswer
 
 ACTION_LIMIT = 300
-OUTCOMES = ("held", "i_cancelled", "they_cancelled", "rescheduled")
 OTHER_SIDE = {"senior": "junior", "junior": "senior"}
 
 
@@ -143,7 +143,7 @@ def record_outcome(
     db: Database, team_id: str, check_in_id: int, user_id: str, outcome: str, rescheduled_to: datetime | None = None
 ) -> Recorded:
     """Store (or change) what the person says happened, then re-decide the session. Replays change nothing."""
-    if outcome not in OUTCOMES:
+    if not CheckInOutcome.has(outcome):
         return Recorded(False, "Unknown answer.")
     if outcome == "rescheduled" and rescheduled_to is None:
         return Recorded(False, "Pick the new date and time.")
@@ -196,7 +196,7 @@ def record_details(
         errors["rating"] = "Choose a rating from 1 to 5."
     if len(action) > ACTION_LIMIT:
         errors["action"] = f"Keep this under {ACTION_LIMIT} characters (it is {len(action)})."
-    if two_way is not None and two_way not in ("yes", "partly", "no"):
+    if two_way is not None and not TwoWayAnswer.has(two_way):
         errors["two_way"] = "Choose yes, partly or no."
     if errors:
         return errors
