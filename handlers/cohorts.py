@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -15,16 +14,12 @@ from bot.messages.blocks import actions, button, confirm_dialog, section
 from bot.messages.cohorts import OPEN_COHORT_CALLBACK, SURVEY_CALLBACK, open_cohort_modal, survey_modal
 from bot.messages.escaping import escape
 from bot.runtime.services import Services
+from handlers import forms
 from handlers.admin import admin_only
 from handlers.commands import register_subcommand
 from handlers.payload import team_of
 
 NO_OPEN_COHORT = "There is no open cohort to close: `/reverse-mentor cohort open` starts one."
-
-
-def _date(values: dict[str, Any], block: str) -> datetime | None:
-    raw = ((values.get(block) or {}).get("value") or {}).get("selected_date")
-    return datetime.fromisoformat(raw).replace(tzinfo=UTC) if raw else None
 
 
 def close_prompt() -> dict[str, Any]:
@@ -62,16 +57,13 @@ def _command(ack: Ack, command: dict[str, Any], client: WebClient, services: Ser
 
 def on_open_submit(ack: Ack, body: dict[str, Any], client: WebClient, services: Services) -> None:
     team_id, user_id = team_of(body), body["user"]["id"]
-    values = body["view"]["state"]["values"]
-    name = ((values.get("name") or {}).get("value") or {}).get("value") or ""
-    audience = (((values.get("audience") or {}).get("value") or {}).get("selected_option") or {}).get("value", "")
-    starts, ends = _date(values, "starts"), _date(values, "ends")
-    errors = cohorts.validate_cohort(name, starts, ends, audience)
+    form = forms.open_cohort_form(body["view"])
+    errors = cohorts.validate_cohort(form.name, form.starts, form.ends, form.audience)
     if errors:
         ack(response_action="errors", errors=errors)
         return
-    assert starts is not None and ends is not None
-    result = cohorts.open_cohort(services.db, team_id, user_id, name, starts, ends, audience)
+    assert form.starts is not None and form.ends is not None
+    result = cohorts.open_cohort(services.db, team_id, user_id, form.name, form.starts, form.ends, form.audience)
     if not result.ok:
         ack(response_action="errors", errors={"name": result.message})
         return
@@ -128,19 +120,8 @@ def register(app: App, services: Services) -> None:
 
     @app.view(SURVEY_CALLBACK)
     def survey_submit(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        values = body["view"]["state"]["values"]
-        meta = json.loads(body["view"].get("private_metadata") or "{}")
-
-        def picked(block: str) -> str | None:
-            return (((values.get(block) or {}).get("value") or {}).get("selected_option") or {}).get("value")
-
-        rating = picked("self_rating")
-        form = cohorts.SurveyForm(
-            would_again=picked("would_again"),
-            what_changed=((values.get("what_changed") or {}).get("value") or {}).get("value") or "",
-            self_rating_after=int(rating) if rating and rating.isdigit() else None,
-        )
-        errors = cohorts.answer_survey(services.db, team_of(body), body["user"]["id"], int(meta["cohort"]), form)
+        cohort_id, answers = forms.survey_form(body["view"])
+        errors = cohorts.answer_survey(services.db, team_of(body), body["user"]["id"], cohort_id, answers)
         if errors:
             ack(response_action="errors", errors=errors)
             return

@@ -16,6 +16,7 @@ from slack_sdk.errors import SlackApiError
 from bot.messages import org_import as screens
 from bot.org_import.importer import FileDownloadError, OrgImportError, import_uploaded_file, is_csv_file
 from bot.runtime.services import Services
+from handlers import forms
 from handlers.admin import admin_only
 from handlers.commands import register_subcommand
 from handlers.payload import team_of
@@ -32,7 +33,7 @@ def open_upload_modal(ack: Ack, command: dict[str, Any], client: WebClient, serv
 
 def on_upload_submission(ack: Ack, body: dict[str, Any], client: WebClient, services: Services) -> None:
     team_id, user_id = team_of(body), body["user"]["id"]
-    file = screens.selected_file(body["view"]["state"]["values"])
+    file = forms.uploaded_file(body["view"])
     if file is None or not is_csv_file(file):
         ack(response_action="errors", errors={screens.FILE_BLOCK: NO_FILE if file is None else NOT_CSV})
         return

@@ -13,6 +13,7 @@ from bot.digest import posting as digest_post
 from bot.messages import settings as screens
 from bot.runtime.services import Services
 from bot.settings import programme as programme_settings
+from handlers import forms
 from handlers.admin import admin_only
 from handlers.commands import register_subcommand
 from handlers.payload import team_of
@@ -32,7 +33,7 @@ def _settings_command(ack: Ack, command: dict[str, Any], client: WebClient, serv
 
 def on_settings_submission(ack: Ack, body: dict[str, Any], client: WebClient, services: Services) -> None:
     team_id, user_id = team_of(body), body["user"]["id"]
-    form = programme_settings.read_form(body["view"]["state"]["values"])
+    form = forms.settings_form(body["view"])
     values, errors = programme_settings.validate(form, configured_admins=services.settings.admin_user_ids)
     if values is not None:
         problem = programme_settings.usergroup_problem(client, values.admin_usergroup)

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from bot.messages.help import NOT_ADMIN
 from bot.messages.settings import CALLBACK_ID, opened_from, settings_modal, summary_message
 from bot.settings import programme as ps
+from handlers.forms import settings_form
 from storage.db import Database
 from storage.models import Programme, SettingsChange
 from storage.queries.programmes import current_programme
@@ -75,7 +76,7 @@ def state_of(view: dict[str, Any], **changed: Any) -> dict[str, Any]:
 
 
 def checked(view: dict[str, Any], configured: tuple[str, ...] = (), **changed: Any) -> Any:
-    return ps.validate(ps.read_form(state_of(view, **changed)), configured_admins=configured)
+    return ps.validate(settings_form({"state": {"values": state_of(view, **changed)}}), configured_admins=configured)
 
 
 MODAL = settings_modal(DEFAULTS, OPENED)
