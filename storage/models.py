@@ -128,7 +128,7 @@ class Workspace(Base):
 
 
 class Programme(Base):
-    """A reverse mentoring programme and its settings (PRODUCT.md defaults until an admin changes them)."""
+    """A reverse mentoring programme and its settings (docs/programme.md and docs/nudges.md give the defaults)."""
 
     __tablename__ = "programmes"
     __table_args__ = (

@@ -1,4 +1,4 @@
-"""Programme health for the digest (PRODUCT.md step 7): the figures, the fewer-than-5 rule, the headline.
+"""Programme health for the digest (docs/privacy.md): the figures, the fewer-than-5 rule, the headline.
 
 For a period (by default the 7 days ending at `now`), the period before it and the programme to date:
 active pairs, pairs that met, sessions held / cancelled / rescheduled with the trend, the cancellation share

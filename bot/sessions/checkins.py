@@ -1,6 +1,6 @@
 """Check-ins: after a session each party is asked privately what happened; their answers are reconciled.
 
-Rules (PRODUCT.md step 5): a session counts as held when at least one party says held and neither says
+Rules (docs/programme.md, Check-ins): a session counts as held when at least one party says held and neither says
 cancelled; a cancellation is attributed to the side the canceller's own answer names ("I cancelled"), or
 else the side the other party's answer names ("they cancelled"); a reschedule creates the new session and
 closes the old one as rescheduled. Answers are confidential: only the answerer ever sees them.

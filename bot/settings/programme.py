@@ -132,7 +132,7 @@ class ChangeRecord:
 
 
 def settings_of(programme: Programme) -> ProgrammeSettings:
-    """The programme's settings in effect: PRODUCT.md defaults until an admin changed them."""
+    """The programme's settings in effect: the defaults in docs/programme.md until an admin changed them."""
     stored = programme.matching_weights or {}
     weights = {name: float(stored.get(name, DEFAULT_WEIGHTS[name])) for name in WEIGHT_NAMES}
     return ProgrammeSettings(
