@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -19,6 +18,7 @@ from bot.messages.checkins import (
 )
 from bot.runtime.services import Services
 from bot.sessions import checkins
+from handlers import forms
 from handlers.payload import team_of
 
 
@@ -64,17 +64,10 @@ def on_open_modal(body: dict[str, Any], client: WebClient, services: Services, k
     client.views_open(trigger_id=body["trigger_id"], view=view)
 
 
-def _state_value(values: dict[str, Any], block: str) -> dict[str, Any]:
-    return (values.get(block) or {}).get("value") or {}
-
-
 def on_details(ack: Ack, body: dict[str, Any], client: WebClient, services: Services) -> None:
-    values = body["view"]["state"]["values"]
     meta = json.loads(body["view"].get("private_metadata") or "{}")
-    raw_rating = (_state_value(values, "rating").get("selected_option") or {}).get("value")
-    rating = int(raw_rating) if raw_rating and raw_rating.isdigit() else None
-    action = _state_value(values, "action").get("value") or ""
-    two_way = (_state_value(values, "two_way").get("selected_option") or {}).get("value")
+    details = forms.check_in_details(body["view"])
+    rating, action, two_way = details.rating, details.action, details.two_way
     user_id = body["user"]["id"]
     errors = checkins.record_details(services.db, team_of(body), int(meta["checkin"]), user_id, rating, action, two_way)
     if errors:
@@ -86,11 +79,10 @@ def on_details(ack: Ack, body: dict[str, Any], client: WebClient, services: Serv
 
 def on_reschedule(ack: Ack, body: dict[str, Any], client: WebClient, services: Services) -> None:
     meta = json.loads(body["view"].get("private_metadata") or "{}")
-    unix = _state_value(body["view"]["state"]["values"], "when").get("selected_date_time")
-    if not unix:
+    when = forms.Submission(body["view"]).date_time("when")
+    if when is None:
         ack(response_action="errors", errors={"when": "Pick the new date and time."})
         return
-    when = datetime.fromtimestamp(int(unix), tz=UTC)
     if when <= services.clock.now():
         ack(response_action="errors", errors={"when": "That time has passed: pick a time in the future."})
         return

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -15,18 +14,12 @@ from bot.messages.blocks import actions, button, confirm_dialog, section
 from bot.messages.cohorts import OPEN_COHORT_CALLBACK, SURVEY_CALLBACK, open_cohort_modal, survey_modal
 from bot.messages.escaping import escape
 from bot.runtime.services import Services
+from handlers import forms
+from handlers.admin import admin_only
 from handlers.commands import register_subcommand
 from handlers.payload import team_of
 
-NOT_ADMIN = "Only programme admins can open or close cohorts."
-
-
 NO_OPEN_COHORT = "There is no open cohort to close: `/reverse-mentor cohort open` starts one."
-
-
-def _date(values: dict[str, Any], block: str) -> datetime | None:
-    raw = ((values.get(block) or {}).get("value") or {}).get("selected_date")
-    return datetime.fromisoformat(raw).replace(tzinfo=UTC) if raw else None
 
 
 def close_prompt() -> dict[str, Any]:
@@ -64,19 +57,13 @@ def _command(ack: Ack, command: dict[str, Any], client: WebClient, services: Ser
 
 def on_open_submit(ack: Ack, body: dict[str, Any], client: WebClient, services: Services) -> None:
     team_id, user_id = team_of(body), body["user"]["id"]
-    if not services.admins.is_admin(team_id, user_id):
-        ack(response_action="errors", errors={"name": NOT_ADMIN})
-        return
-    values = body["view"]["state"]["values"]
-    name = ((values.get("name") or {}).get("value") or {}).get("value") or ""
-    audience = (((values.get("audience") or {}).get("value") or {}).get("selected_option") or {}).get("value", "")
-    starts, ends = _date(values, "starts"), _date(values, "ends")
-    errors = cohorts.validate_cohort(name, starts, ends, audience)
+    form = forms.open_cohort_form(body["view"])
+    errors = cohorts.validate_cohort(form.name, form.starts, form.ends, form.audience)
     if errors:
         ack(response_action="errors", errors=errors)
         return
-    assert starts is not None and ends is not None
-    result = cohorts.open_cohort(services.db, team_id, user_id, name, starts, ends, audience)
+    assert form.starts is not None and form.ends is not None
+    result = cohorts.open_cohort(services.db, team_id, user_id, form.name, form.starts, form.ends, form.audience)
     if not result.ok:
         ack(response_action="errors", errors={"name": result.message})
         return
@@ -86,40 +73,31 @@ def on_open_submit(ack: Ack, body: dict[str, Any], client: WebClient, services: 
 
 
 def register(app: App, services: Services) -> None:
-    register_subcommand("cohort", _command)
+    register_subcommand("cohort", _command, admin=True)
+    gate = [admin_only(services)]
 
-    def admin(body: dict[str, Any], client: WebClient) -> bool:
-        if services.admins.is_admin(team_of(body), body["user"]["id"]):
-            return True
-        client.chat_postMessage(channel=body["user"]["id"], text=NOT_ADMIN)
-        return False
-
-    @app.action("admin_cohort_open")
+    @app.action("admin_cohort_open", middleware=gate)
     def open_button(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
-        if admin(body, client):
-            client.views_open(trigger_id=body["trigger_id"], view=open_cohort_modal())
+        client.views_open(trigger_id=body["trigger_id"], view=open_cohort_modal())
 
-    @app.action("admin_cohort_close")
+    @app.action("admin_cohort_close", middleware=gate)
     def close_button(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
-        if not admin(body, client):
-            return
         if cohorts.open_cohort_name(services.db, team_of(body)) is None:
             client.chat_postMessage(channel=body["user"]["id"], text=NO_OPEN_COHORT)
             return
         prompt = close_prompt()
         client.chat_postMessage(channel=body["user"]["id"], text=prompt["text"], blocks=prompt["blocks"])
 
-    @app.action("cohort_close")
+    @app.action("cohort_close", middleware=gate)
     def close(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
-        if admin(body, client):
-            result = cohorts.close_cohort(services.db, team_of(body), body["user"]["id"])
-            client.chat_postMessage(channel=body["user"]["id"], text=result.message)
-            OutboxSender(services.db, client, clock=services.clock.now).send_due()
+        result = cohorts.close_cohort(services.db, team_of(body), body["user"]["id"])
+        client.chat_postMessage(channel=body["user"]["id"], text=result.message)
+        OutboxSender(services.db, client, clock=services.clock.now).send_due()
 
-    @app.view(OPEN_COHORT_CALLBACK)
+    @app.view(OPEN_COHORT_CALLBACK, middleware=gate)
     def open_submit(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         on_open_submit(ack, body, client, services)
 
@@ -142,19 +120,8 @@ def register(app: App, services: Services) -> None:
 
     @app.view(SURVEY_CALLBACK)
     def survey_submit(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        values = body["view"]["state"]["values"]
-        meta = json.loads(body["view"].get("private_metadata") or "{}")
-
-        def picked(block: str) -> str | None:
-            return (((values.get(block) or {}).get("value") or {}).get("selected_option") or {}).get("value")
-
-        rating = picked("self_rating")
-        form = cohorts.SurveyForm(
-            would_again=picked("would_again"),
-            what_changed=((values.get("what_changed") or {}).get("value") or {}).get("value") or "",
-            self_rating_after=int(rating) if rating and rating.isdigit() else None,
-        )
-        errors = cohorts.answer_survey(services.db, team_of(body), body["user"]["id"], int(meta["cohort"]), form)
+        cohort_id, answers = forms.survey_form(body["view"])
+        errors = cohorts.answer_survey(services.db, team_of(body), body["user"]["id"], cohort_id, answers)
         if errors:
             ack(response_action="errors", errors=errors)
             return

@@ -14,10 +14,10 @@ from bot.messages.join import join_modal
 from bot.participants import enrolment as participants
 from bot.participants.profiles import fetch_profile
 from bot.runtime.services import Services
+from handlers.admin import refused
 
 log = logging.getLogger(__name__)
 Subcommand = Callable[[Ack, dict[str, Any], WebClient, Services], None]
-ADMIN_ONLY = {"match", "pairs", "digest", "settings", "import-org", "export", "cohort"}
 
 
 def _say(ack: Ack, text: str) -> None:
@@ -81,23 +81,25 @@ SUBCOMMANDS: dict[str, Subcommand] = {
 }
 
 
-def register_subcommand(name: str, run: Subcommand) -> None:
-    """Later features (matching, sessions, digest) plug their subcommands in here."""
+ADMIN_SUBCOMMANDS: set[str] = set()
+
+
+def register_subcommand(name: str, run: Subcommand, *, admin: bool = False) -> None:
+    """Features plug their subcommands in here; `admin=True` is the only admin check an admin subcommand needs."""
     SUBCOMMANDS[name] = run
+    if admin:
+        ADMIN_SUBCOMMANDS.add(name)
 
 
 def route(ack: Ack, command: dict[str, Any], client: WebClient, services: Services) -> None:
     words = (command.get("text") or "").strip().split()
     name = words[0].lower() if words else "help"
-    if name in ADMIN_ONLY and not services.admins.is_admin(command["team_id"], command["user_id"]):
-        _say(ack, help_messages.admin_only_text(name))
+    if name in ADMIN_SUBCOMMANDS and refused(services, command["team_id"], command["user_id"]):
+        _say(ack, help_messages.NOT_ADMIN)
         return
     run = SUBCOMMANDS.get(name)
     if run is None:
-        if name in ADMIN_ONLY:
-            _say(ack, f"`/reverse-mentor {name}` isn't available in this version yet.")
-        else:
-            _help(ack, command, client, services, unknown=name)
+        _help(ack, command, client, services, unknown=name)
         return
     run(ack, command, client, services)
 

@@ -13,10 +13,9 @@ from bot.delivery.outbox import OutboxSender
 from bot.digest import posting as digest_post
 from bot.messages.blocks import actions, button, confirm_dialog, context
 from bot.runtime.services import Services
+from handlers.admin import admin_only
 from handlers.commands import register_subcommand
 from handlers.payload import team_of
-
-NOT_ADMIN = "Only programme admins can post the digest or export data."
 
 
 def _digest(ack: Ack, command: dict[str, Any], client: WebClient, services: Services) -> None:
@@ -55,17 +54,14 @@ def _export(ack: Ack, command: dict[str, Any], client: WebClient, services: Serv
 
 
 def register(app: App, services: Services) -> None:
-    register_subcommand("digest", _digest)
-    register_subcommand("export", _export)
+    register_subcommand("digest", _digest, admin=True)
+    register_subcommand("export", _export, admin=True)
 
-    @app.action("digest_post_now")
+    @app.action("digest_post_now", middleware=[admin_only(services)])
     def post_now(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
         team_id = team_of(body)
         user_id = body["user"]["id"]
-        if not services.admins.is_admin(team_id, user_id):
-            client.chat_postMessage(channel=user_id, text=NOT_ADMIN)
-            return
         value = json.loads(body["actions"][0]["value"])
         posted = digest_post.post_now(
             services.db, client, team_id, services.clock.now(), value["channel"], value["key"]

@@ -12,6 +12,7 @@ from bot.messages.follow_ups import follow_up_answered
 from bot.runtime.services import Services
 from bot.sessions import follow_ups
 from handlers.payload import team_of
+from storage.vocabulary import FollowUpAnswer
 
 
 def on_answer(body: dict[str, Any], client: WebClient, services: Services, value: str) -> None:
@@ -37,5 +38,5 @@ def _listener(services: Services, value: str) -> Any:
 
 
 def register(app: App, services: Services) -> None:
-    for value in ("done", "in_progress", "dropped"):
+    for value in FollowUpAnswer.values():
         app.action(f"follow_up_{value}")(_listener(services, value))

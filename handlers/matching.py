@@ -14,11 +14,11 @@ from bot.delivery.outbox import OutboxSender
 from bot.matching import rounds as match_flow
 from bot.messages.matching import decided_message, progress_text, proposal_message
 from bot.runtime.services import Services
+from handlers.admin import admin_only
 from handlers.commands import register_subcommand
 from handlers.payload import team_of
 
 log = logging.getLogger(__name__)
-NOT_ADMIN = "Only programme admins can run matching."
 PROGRESS_EVERY_SECONDS = 3.0
 
 
@@ -31,13 +31,6 @@ def _action_value(body: dict[str, Any]) -> dict[str, Any]:
 def _where(body: dict[str, Any]) -> tuple[str, str]:
     container = body.get("container") or {}
     return container["channel_id"], container["message_ts"]
-
-
-def _refuse(client: WebClient, body: dict[str, Any]) -> None:
-    """Forged or stale clicks by non-admins get a private answer and change nothing."""
-    user_id = body["user"]["id"]
-    channel = (body.get("container") or {}).get("channel_id") or user_id
-    client.chat_postEphemeral(channel=channel, user=user_id, text=NOT_ADMIN)
 
 
 def propose_and_show(client: WebClient, services: Services, team_id: str, admin_user_id: str) -> None:
@@ -88,54 +81,44 @@ def _update_proposal(client: WebClient, body: dict[str, Any], run: Any) -> None:
 
 
 def register(app: App, services: Services) -> None:
-    register_subcommand("match", _match_command)
+    register_subcommand("match", _match_command, admin=True)
+    gate = [admin_only(services)]
 
-    def admin_only(body: dict[str, Any], client: WebClient) -> bool:
-        if services.admins.is_admin(team_of(body), body["user"]["id"]):
-            return True
-        _refuse(client, body)
-        return False
-
-    @app.action("admin_match")
+    @app.action("admin_match", middleware=gate)
     def home_match(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
-        if admin_only(body, client):
-            propose_and_show(client, services, team_of(body), body["user"]["id"])
+        propose_and_show(client, services, team_of(body), body["user"]["id"])
 
-    @app.action("match_approve")
+    @app.action("match_approve", middleware=gate)
     def approve(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
-        if admin_only(body, client):
-            _approve(body, client, services)
+        _approve(body, client, services)
 
-    @app.action("match_drop")
+    @app.action("match_drop", middleware=gate)
     def drop(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
-        if admin_only(body, client):
-            value = _action_value(body)
-            run = match_flow.drop_pair(services.db, team_of(body), int(value["run"]), int(value["mentee"]))
-            if run is not None and run.status == "proposed":
-                _update_proposal(client, body, run)
+        value = _action_value(body)
+        run = match_flow.drop_pair(services.db, team_of(body), int(value["run"]), int(value["mentee"]))
+        if run is not None and run.status == "proposed":
+            _update_proposal(client, body, run)
 
-    @app.action("match_exclude")
+    @app.action("match_exclude", middleware=gate)
     def exclude(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
-        if admin_only(body, client):
-            value = _action_value(body)
-            run = match_flow.rerun_without(
-                services.db, team_of(body), int(value["run"]), int(value["without"]), body["user"]["id"]
-            )
-            _update_proposal(client, body, run)
-            channel, ts = _where(body)
-            match_flow.remember_message(services.db, team_of(body), run.id, channel, ts)
+        value = _action_value(body)
+        run = match_flow.rerun_without(
+            services.db, team_of(body), int(value["run"]), int(value["without"]), body["user"]["id"]
+        )
+        _update_proposal(client, body, run)
+        channel, ts = _where(body)
+        match_flow.remember_message(services.db, team_of(body), run.id, channel, ts)
 
-    @app.action("match_discard")
+    @app.action("match_discard", middleware=gate)
     def discard(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
-        if admin_only(body, client):
-            run_id = int(_action_value(body)["run"])
-            if match_flow.discard(services.db, team_of(body), run_id):
-                channel, ts = _where(body)
-                client.chat_update(
-                    channel=channel, ts=ts, **decided_message(run_id, "Discarded. Nobody was told anything.")
-                )
+        run_id = int(_action_value(body)["run"])
+        if match_flow.discard(services.db, team_of(body), run_id):
+            channel, ts = _where(body)
+            client.chat_update(
+                channel=channel, ts=ts, **decided_message(run_id, "Discarded. Nobody was told anything.")
+            )

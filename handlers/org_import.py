@@ -16,11 +16,12 @@ from slack_sdk.errors import SlackApiError
 from bot.messages import org_import as screens
 from bot.org_import.importer import FileDownloadError, OrgImportError, import_uploaded_file, is_csv_file
 from bot.runtime.services import Services
+from handlers import forms
+from handlers.admin import admin_only
 from handlers.commands import register_subcommand
 from handlers.payload import team_of
 
 log = logging.getLogger(__name__)
-NOT_ADMIN = "Only programme admins can import the org chart."
 NO_FILE = "Choose a CSV file to import."
 NOT_CSV = "That isn't a CSV file: save the sheet as CSV (UTF-8) and upload that."
 
@@ -32,12 +33,7 @@ def open_upload_modal(ack: Ack, command: dict[str, Any], client: WebClient, serv
 
 def on_upload_submission(ack: Ack, body: dict[str, Any], client: WebClient, services: Services) -> None:
     team_id, user_id = team_of(body), body["user"]["id"]
-    # The router only guards the slash command; a submission can be forged or outlive someone's admin rights.
-    if not services.admins.is_admin(team_id, user_id):
-        log.warning("org import submitted by %s, who is not an admin of %s: refused", user_id, team_id)
-        ack(response_action="errors", errors={screens.FILE_BLOCK: NOT_ADMIN})
-        return
-    file = screens.selected_file(body["view"]["state"]["values"])
+    file = forms.uploaded_file(body["view"])
     if file is None or not is_csv_file(file):
         ack(response_action="errors", errors={screens.FILE_BLOCK: NO_FILE if file is None else NOT_CSV})
         return
@@ -67,16 +63,15 @@ def on_upload_submission(ack: Ack, body: dict[str, Any], client: WebClient, serv
 
 
 def register(app: App, services: Services) -> None:
-    register_subcommand("import-org", open_upload_modal)
+    register_subcommand("import-org", open_upload_modal, admin=True)
+    # The submission is gated too: a modal can be replayed by someone else or outlive someone's admin rights.
+    gate = [admin_only(services)]
 
-    @app.action("admin_import_org")
+    @app.action("admin_import_org", middleware=gate)
     def home_button(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
-        if not services.admins.is_admin(team_of(body), body["user"]["id"]):
-            client.chat_postMessage(channel=body["user"]["id"], text=NOT_ADMIN)
-            return
         client.views_open(trigger_id=body["trigger_id"], view=screens.upload_modal())
 
-    @app.view(screens.CALLBACK_ID)
+    @app.view(screens.CALLBACK_ID, middleware=gate)
     def on_submit(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         on_upload_submission(ack, body, client, services)

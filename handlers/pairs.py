@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -17,6 +16,7 @@ from bot.pairs import ground_rules
 from bot.runtime.services import Services
 from bot.sessions import checkins
 from bot.sessions import scheduling as sessions
+from handlers import forms
 from handlers.commands import register_subcommand
 from handlers.home import publish_home
 from handlers.payload import team_of
@@ -55,7 +55,7 @@ def on_edit_open(body: dict[str, Any], client: WebClient, services: Services) ->
 
 
 def on_edit_submit(ack: Ack, body: dict[str, Any], client: WebClient, services: Services) -> None:
-    values = {block: (v.get("value") or {}).get("value") or "" for block, v in body["view"]["state"]["values"].items()}
+    values = forms.ground_rules_form(body["view"])
     errors = ground_rules.validate(values)
     if errors:
         ack(response_action="errors", errors=errors)
@@ -88,25 +88,15 @@ def on_schedule_open(body: dict[str, Any], client: WebClient, services: Services
     client.views_open(trigger_id=body["trigger_id"], view=schedule_modal(pairs, value.get("replaces")))
 
 
-def _chosen_pair(values: dict[str, Any], meta: dict[str, Any]) -> int:
-    selected = ((values.get("pair") or {}).get("value") or {}).get("selected_option") or {}
-    return int(selected.get("value") or meta["pair"])
-
-
-def _chosen_time(values: dict[str, Any]) -> datetime | None:
-    unix = ((values.get("when") or {}).get("value") or {}).get("selected_date_time")
-    return datetime.fromtimestamp(int(unix), tz=UTC) if unix else None
-
-
 def on_schedule_submit(ack: Ack, body: dict[str, Any], client: WebClient, services: Services) -> None:
-    values = body["view"]["state"]["values"]
     meta = json.loads(body["view"].get("private_metadata") or "{}")
-    when = _chosen_time(values)
+    form = forms.session_form(body["view"])
+    when = form.when
     if when is None:
         ack(response_action="errors", errors={"when": "Pick a date and a time."})
         return
-    override = bool(((values.get("override") or {}).get("value") or {}).get("selected_options"))
-    pair_id, user_id = _chosen_pair(values, meta), body["user"]["id"]
+    override = form.outside_working_hours
+    pair_id, user_id = form.pair_id, body["user"]["id"]
     result = sessions.schedule(
         services.db,
         team_of(body),
@@ -130,14 +120,13 @@ def on_schedule_submit(ack: Ack, body: dict[str, Any], client: WebClient, servic
 
 
 def on_log_submit(ack: Ack, body: dict[str, Any], client: WebClient, services: Services) -> None:
-    values = body["view"]["state"]["values"]
-    meta = json.loads(body["view"].get("private_metadata") or "{}")
-    when = _chosen_time(values)
+    form = forms.session_form(body["view"])
+    when = form.when
     if when is None:
         ack(response_action="errors", errors={"when": "Pick when it happened."})
         return
-    now, pair_id = services.clock.now(), _chosen_pair(values, meta)
-    result = sessions.log_past(services.db, team_of(body), pair_id, body["user"]["id"], when, now=now)
+    now = services.clock.now()
+    result = sessions.log_past(services.db, team_of(body), form.pair_id, body["user"]["id"], when, now=now)
     if not result.ok:
         ack(response_action="errors", errors={"when": result.error})
         return

@@ -12,10 +12,9 @@ from bot.delivery.outbox import OutboxSender
 from bot.messages.pairs_overview import history_modal, overview_modal
 from bot.pairs import overview as pairs_overview
 from bot.runtime.services import Services
+from handlers.admin import admin_only
 from handlers.commands import register_subcommand
 from handlers.payload import team_of
-
-NOT_ADMIN = "Only programme admins can see and act on pairs."
 
 
 def _pair(body: dict[str, Any]) -> int:
@@ -38,39 +37,30 @@ def _refresh(body: dict[str, Any], client: WebClient, services: Services) -> Non
 
 
 def register(app: App, services: Services) -> None:
-    register_subcommand("pairs", _command)
+    register_subcommand("pairs", _command, admin=True)
+    gate = [admin_only(services)]
 
-    def admin(body: dict[str, Any], client: WebClient) -> bool:
-        if services.admins.is_admin(team_of(body), body["user"]["id"]):
-            return True
-        client.chat_postMessage(channel=body["user"]["id"], text=NOT_ADMIN)
-        return False
-
-    @app.action("pairs_page")
+    @app.action("pairs_page", middleware=gate)
     def page(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
-        if admin(body, client):
-            number = int(body["actions"][0]["value"])
-            view = overview_modal(pairs_overview.overview(services.db, team_of(body), number, now=services.clock.now()))
-            client.views_update(view_id=body["view"]["id"], view=view)
+        number = int(body["actions"][0]["value"])
+        view = overview_modal(pairs_overview.overview(services.db, team_of(body), number, now=services.clock.now()))
+        client.views_update(view_id=body["view"]["id"], view=view)
 
     def nudge(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
-        if admin(body, client):
-            text = pairs_overview.nudge_now(
-                services.db, team_of(body), _pair(body), body["user"]["id"], now=services.clock.now()
-            )
-            OutboxSender(services.db, client, clock=services.clock.now).send_due()
-            client.chat_postMessage(channel=body["user"]["id"], text=text)
+        text = pairs_overview.nudge_now(
+            services.db, team_of(body), _pair(body), body["user"]["id"], now=services.clock.now()
+        )
+        OutboxSender(services.db, client, clock=services.clock.now).send_due()
+        client.chat_postMessage(channel=body["user"]["id"], text=text)
 
-    app.action("pairs_nudge_now")(nudge)
-    app.action("digest_nudge_now")(nudge)
+    app.action("pairs_nudge_now", middleware=gate)(nudge)
+    app.action("digest_nudge_now", middleware=gate)(nudge)
 
-    @app.action("pair_history_open")
+    @app.action("pair_history_open", middleware=gate)
     def history(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
-        if not admin(body, client):
-            return
         found = pairs_overview.history(services.db, team_of(body), _pair(body))
         if found is None:
             client.chat_postMessage(channel=body["user"]["id"], text="No such pair.")
@@ -82,11 +72,10 @@ def register(app: App, services: Services) -> None:
         else:
             client.views_open(trigger_id=body["trigger_id"], view=view)
 
-    @app.action("pair_end")
+    @app.action("pair_end", middleware=gate)
     def end(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
-        if admin(body, client):
-            text = pairs_overview.end_pair(services.db, team_of(body), _pair(body))
-            OutboxSender(services.db, client, clock=services.clock.now).send_due()
-            client.chat_postMessage(channel=body["user"]["id"], text=text)
-            _refresh(body, client, services)
+        text = pairs_overview.end_pair(services.db, team_of(body), _pair(body))
+        OutboxSender(services.db, client, clock=services.clock.now).send_due()
+        client.chat_postMessage(channel=body["user"]["id"], text=text)
+        _refresh(body, client, services)

@@ -12,11 +12,12 @@ from bot.digest import posting as digest_post
 from bot.messages import settings as screens
 from bot.runtime.services import Services
 from bot.settings import programme as programme_settings
+from handlers import forms
+from handlers.admin import admin_only
 from handlers.commands import register_subcommand
 from handlers.payload import team_of
 
 log = logging.getLogger(__name__)
-NOT_ADMIN = "Only programme admins can change the programme settings."
 
 
 def open_settings_modal(client: WebClient, services: Services, team_id: str, trigger_id: str) -> None:
@@ -31,12 +32,7 @@ def _settings_command(ack: Ack, command: dict[str, Any], client: WebClient, serv
 
 def on_settings_submission(ack: Ack, body: dict[str, Any], client: WebClient, services: Services) -> None:
     team_id, user_id = team_of(body), body["user"]["id"]
-    # The router only guards the slash command; a submission can be forged or outlive someone's admin rights.
-    if not services.admins.is_admin(team_id, user_id):
-        log.warning("programme settings submitted by %s, who is not an admin of %s: refused", user_id, team_id)
-        ack(response_action="errors", errors={programme_settings.NAME: NOT_ADMIN})
-        return
-    form = programme_settings.read_form(body["view"]["state"]["values"])
+    form = forms.settings_form(body["view"])
     values, errors = programme_settings.validate(form, configured_admins=services.settings.admin_user_ids)
     if values is not None:
         problem = programme_settings.usergroup_problem(client, values.admin_usergroup)
@@ -64,18 +60,15 @@ def on_settings_submission(ack: Ack, body: dict[str, Any], client: WebClient, se
 
 
 def register(app: App, services: Services) -> None:
-    register_subcommand("settings", _settings_command)
+    register_subcommand("settings", _settings_command, admin=True)
+    # The submission is gated too: a modal can be replayed by someone else or outlive someone's admin rights.
+    gate = [admin_only(services)]
 
-    @app.action("admin_settings")
+    @app.action("admin_settings", middleware=gate)
     def home_settings(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
-        team_id, user_id = team_of(body), body["user"]["id"]
-        if not services.admins.is_admin(team_id, user_id):
-            # a forged or stale click: answered privately in the person's DM with the app, nothing opens
-            client.chat_postMessage(channel=user_id, text=NOT_ADMIN)
-            return
-        open_settings_modal(client, services, team_id, body["trigger_id"])
+        open_settings_modal(client, services, team_of(body), body["trigger_id"])
 
-    @app.view(screens.CALLBACK_ID)
+    @app.view(screens.CALLBACK_ID, middleware=gate)
     def on_submit(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         on_settings_submission(ack, body, client, services)

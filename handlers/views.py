@@ -9,9 +9,9 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot.messages.join import CALLBACK_ID as JOIN_CALLBACK
-from bot.messages.join import parse_join
 from bot.participants import enrolment as participants
 from bot.runtime.services import Services
+from handlers import forms
 from handlers.home import publish_home
 
 log = logging.getLogger(__name__)
@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 def on_join_submission(ack: Ack, body: dict[str, Any], client: WebClient, services: Services) -> None:
     team_id = body["team"]["id"] if body.get("team") else body["user"]["team_id"]
     user_id = body["user"]["id"]
-    form = parse_join(body["view"]["state"]["values"])
+    form = forms.join_form(body["view"])
     errors = participants.validate_join(services.db, team_id, user_id, form)
     if errors:
         ack(response_action="errors", errors=errors)

@@ -29,6 +29,24 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
+from storage.vocabulary import (
+    CheckInOutcome,
+    CohortAudience,
+    CohortStatus,
+    FollowUpAnswer,
+    MatchRunStatus,
+    MeetingFormat,
+    NudgeKind,
+    PairStatus,
+    ParticipantStatus,
+    Role,
+    SessionState,
+    Side,
+    TwoWayAnswer,
+    Vocabulary,
+    WouldAgain,
+)
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -37,22 +55,8 @@ NAMING = {
     "pk": "pk_%(table_name)s",
 }
 
-ROLES = ("mentor", "mentee")
-FORMATS = ("in_person", "video", "either")
-PARTICIPANT_STATUSES = ("active", "paused", "left")
-PAIR_STATUSES = ("active", "ended")
-SESSION_STATES = ("scheduled", "held", "cancelled", "rescheduled")
-SIDES = ("senior", "junior")
-CHECKIN_OUTCOMES = ("held", "i_cancelled", "they_cancelled", "rescheduled")
-TWO_WAY_ANSWERS = ("yes", "partly", "no")
-NUDGE_KINDS = ("senior_cancelling", "escalation", "stale_pair", "checkin_reminder", "session_reminder")
 OUTBOX_STATUSES = ("pending", "sending", "sent", "failed")
-MATCH_RUN_STATUSES = ("proposed", "approved", "discarded")
-COHORT_STATUSES = ("open", "closed")
-COHORT_AUDIENCES = ("everyone", "mentors", "mentees")
-WOULD_AGAIN = ("yes", "maybe", "no")
 FOLLOW_UP_DAYS = (30, 60, 90)
-FOLLOW_UP_ANSWERS = ("done", "in_progress", "dropped")
 # An answer that records an action (not blank; seniors give them). The digest's query repeats these terms, the
 # literal inline, so that SQLite counts the partial index below without reading rows (tests/test_digest.py).
 ACTION_RECORDED = "action IS NOT NULL AND trim(action) <> ''"
@@ -64,8 +68,10 @@ STAMP: dict[str, Any] = {"stamp": "insert"}
 RESTAMP: dict[str, Any] = {"stamp": "update"}
 
 
-def _in(column: str, values: tuple[str, ...]) -> str:
-    quoted = ", ".join(f"'{v}'" for v in values)
+def _in(column: str, values: tuple[str, ...] | type[Vocabulary]) -> str:
+    """The CHECK text for a closed vocabulary, built from the one definition in storage/vocabulary.py."""
+    stored = values.values() if isinstance(values, type) else values
+    quoted = ", ".join(f"'{v}'" for v in stored)
     return f"{column} IN ({quoted})"
 
 
@@ -125,7 +131,7 @@ class Workspace(Base):
 
 
 class Programme(Base):
-    """A reverse mentoring programme and its settings (PRODUCT.md defaults until an admin changes them)."""
+    """A reverse mentoring programme and its settings (docs/programme.md and docs/nudges.md give the defaults)."""
 
     __tablename__ = "programmes"
     __table_args__ = (
@@ -193,9 +199,9 @@ class Participant(Base):
     __tablename__ = "participants"
     __table_args__ = (
         UniqueConstraint("programme_id", "person_id"),
-        CheckConstraint(_in("role", ROLES), name="role"),
-        CheckConstraint(_in("format", FORMATS), name="format"),
-        CheckConstraint(_in("status", PARTICIPANT_STATUSES), name="status"),
+        CheckConstraint(_in("role", Role), name="role"),
+        CheckConstraint(_in("format", MeetingFormat), name="format"),
+        CheckConstraint(_in("status", ParticipantStatus), name="status"),
         CheckConstraint("capacity BETWEEN 1 AND 2", name="capacity"),
         CheckConstraint("cadence_days BETWEEN 7 AND 90", name="cadence"),
         CheckConstraint("self_rating_join IS NULL OR self_rating_join BETWEEN 1 AND 5", name="self_rating_join"),
@@ -228,7 +234,7 @@ class MatchRun(Base):
     """A matching proposal an admin reviews; nobody is told anything until it is approved."""
 
     __tablename__ = "match_runs"
-    __table_args__ = (CheckConstraint(_in("status", MATCH_RUN_STATUSES), name="status"),)
+    __table_args__ = (CheckConstraint(_in("status", MatchRunStatus), name="status"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     team_id: Mapped[str] = mapped_column(ForeignKey("workspaces.team_id"), index=True)
@@ -246,7 +252,7 @@ class Pair(Base):
     __tablename__ = "pairs"
     __table_args__ = (
         UniqueConstraint("mentor_id", "mentee_id"),  # never re-pair the same two participants
-        CheckConstraint(_in("status", PAIR_STATUSES), name="status"),
+        CheckConstraint(_in("status", PairStatus), name="status"),
         CheckConstraint("mentor_slot BETWEEN 1 AND 2", name="mentor_slot"),
         CheckConstraint("mentor_id <> mentee_id", name="two_people"),
         Index(
@@ -313,8 +319,8 @@ class MentoringSession(Base):
 
     __tablename__ = "sessions"
     __table_args__ = (
-        CheckConstraint(_in("state", SESSION_STATES), name="state"),
-        CheckConstraint(f"cancelled_by IS NULL OR {_in('cancelled_by', SIDES)}", name="cancelled_by"),
+        CheckConstraint(_in("state", SessionState), name="state"),
+        CheckConstraint(f"cancelled_by IS NULL OR {_in('cancelled_by', Side)}", name="cancelled_by"),
         CheckConstraint("state = 'cancelled' OR cancelled_by IS NULL", name="cancel_side_only_if_cancelled"),
         # the nudge scan and the digest read each pair's recent outcomes from this index alone
         Index("ix_sessions_pair_outcome", "pair_id", "scheduled_at", "id", "state", "cancelled_by"),
@@ -342,10 +348,10 @@ class CheckIn(Base):
     __tablename__ = "check_ins"
     __table_args__ = (
         UniqueConstraint("session_id", "participant_id"),
-        CheckConstraint(_in("side", SIDES), name="side"),
-        CheckConstraint(f"outcome IS NULL OR {_in('outcome', CHECKIN_OUTCOMES)}", name="outcome"),
+        CheckConstraint(_in("side", Side), name="side"),
+        CheckConstraint(f"outcome IS NULL OR {_in('outcome', CheckInOutcome)}", name="outcome"),
         CheckConstraint("rating IS NULL OR rating BETWEEN 1 AND 5", name="rating"),
-        CheckConstraint(f"two_way IS NULL OR {_in('two_way', TWO_WAY_ANSWERS)}", name="two_way"),
+        CheckConstraint(f"two_way IS NULL OR {_in('two_way', TwoWayAnswer)}", name="two_way"),
         Index(
             "ix_check_ins_unanswered",
             "sent_at",
@@ -390,7 +396,7 @@ class NudgeLog(Base):
 
     __tablename__ = "nudge_log"
     __table_args__ = (
-        CheckConstraint(_in("kind", NUDGE_KINDS), name="kind"),
+        CheckConstraint(_in("kind", NudgeKind), name="kind"),
         Index("ix_nudge_log_recipient_kind", "recipient_user_id", "kind", "created_at"),
     )
 
@@ -446,8 +452,8 @@ class Cohort(Base):
 
     __tablename__ = "cohorts"
     __table_args__ = (
-        CheckConstraint(_in("status", COHORT_STATUSES), name="status"),
-        CheckConstraint(_in("audience", COHORT_AUDIENCES), name="audience"),
+        CheckConstraint(_in("status", CohortStatus), name="status"),
+        CheckConstraint(_in("audience", CohortAudience), name="audience"),
         CheckConstraint("ends_at > starts_at", name="dates"),
         Index(
             "uq_cohorts_one_open",
@@ -477,7 +483,7 @@ class SurveyResponse(Base):
     __tablename__ = "survey_responses"
     __table_args__ = (
         UniqueConstraint("cohort_id", "participant_id"),
-        CheckConstraint(f"would_again IS NULL OR {_in('would_again', WOULD_AGAIN)}", name="would_again"),
+        CheckConstraint(f"would_again IS NULL OR {_in('would_again', WouldAgain)}", name="would_again"),
         CheckConstraint("self_rating_after IS NULL OR self_rating_after BETWEEN 1 AND 5", name="self_rating_after"),
     )
 
@@ -499,7 +505,7 @@ class ActionFollowUp(Base):
     __table_args__ = (
         UniqueConstraint("check_in_id", "day"),
         CheckConstraint("day IN (30, 60, 90)", name="day"),
-        CheckConstraint(f"answer IS NULL OR {_in('answer', FOLLOW_UP_ANSWERS)}", name="answer"),
+        CheckConstraint(f"answer IS NULL OR {_in('answer', FollowUpAnswer)}", name="answer"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

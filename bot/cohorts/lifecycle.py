@@ -18,6 +18,7 @@ from storage.models import Cohort, Participant, SurveyResponse
 from storage.queries import cohorts as queries
 from storage.queries.outbox import enqueue
 from storage.queries.programmes import current_programme
+from storage.vocabulary import CohortAudience, WouldAgain
 
 NAME_LIMIT = 120
 TEXT_LIMIT = 1000
@@ -42,7 +43,7 @@ def validate_cohort(name: str, starts_at: datetime | None, ends_at: datetime | N
         errors["ends"] = "Pick the end date."
     elif starts_at is not None and ends_at <= starts_at:
         errors["ends"] = "The end date must come after the start date."
-    if audience not in ("everyone", "mentors", "mentees"):
+    if not CohortAudience.has(audience):
         errors["audience"] = "Choose who may join."
     return errors
 
@@ -170,7 +171,7 @@ def survey_role(db: Database, team_id: str, user_id: str, cohort_id: int) -> str
 
 def answer_survey(db: Database, team_id: str, user_id: str, cohort_id: int, form: SurveyForm) -> dict[str, str]:
     errors: dict[str, str] = {}
-    if form.would_again not in ("yes", "maybe", "no"):
+    if not WouldAgain.has(form.would_again):
         errors["would_again"] = "Would you take part again?"
     if len(form.what_changed) > TEXT_LIMIT:
         errors["what_changed"] = f"Keep this under {TEXT_LIMIT} characters."

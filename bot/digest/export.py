@@ -1,4 +1,4 @@
-"""The evaluation export (PRODUCT.md step 8): the programme's aggregates as CSV, per week and per pair.
+"""The evaluation export (docs/privacy.md, what admins see): the programme's aggregates as CSV, per week and per pair.
 
 One header row, then:
 

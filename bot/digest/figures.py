@@ -1,4 +1,4 @@
-"""Programme health for the digest (PRODUCT.md step 7): computing the figures from storage.
+"""Programme health for the digest (docs/privacy.md): computing the figures from storage.
 
 For a period (by default the 7 days ending at `now`), the period before it and the programme to date:
 active pairs, pairs that met, sessions held / cancelled / rescheduled with the trend, the cancellation share
@@ -175,33 +175,12 @@ def _programme(session: Session, programme_id: int) -> Programme:
     return programme
 
 
-def compute_digest(
-    db: Database,
-    programme_id: int,
-    now: datetime,
-    *,
-    period: timedelta = WEEK,
-    deleted_user_ids: set[str] | frozenset[str] = frozenset(),
-) -> DigestFigures:
-    """The programme's figures for the `period` ending at `now`. `deleted_user_ids`: participants' Slack ids
-    whose users.info says `deleted` (the caller asks Slack; see `participant_user_ids`)."""
-    return prepare_digest(db, programme_id, now, period=period, deleted_user_ids=deleted_user_ids, weeks=0).figures
-
-
 def at_risk_pairs(db: Database, programme_id: int, now: datetime) -> list[AtRiskPair]:
     """The at-risk pairs with both members' Slack ids and a reason, for admins only."""
     now = _aware(now)
     with db.unit_of_work() as session:
         rows = _at_risk(session, _programme(session, programme_id), now)
     return [AtRiskPair(r.pair_id, r.mentor_user_id, r.mentee_user_id, _reason(r, now)) for r in rows]
-
-
-def weekly_series(db: Database, programme_id: int, weeks: int = 12, *, now: datetime) -> list[WeekCounts]:
-    """Held and cancelled-by-side counts for each of the `weeks` weeks ending at `now`, oldest first (the last
-    week is the digest's default period); weeks without sessions are zeros."""
-    now = _aware(now)
-    with db.unit_of_work() as session:
-        return _weekly_series(session, programme_id, weeks, now)
 
 
 def _weekly_series(session: Session, programme_id: int, weeks: int, now: datetime) -> list[WeekCounts]:

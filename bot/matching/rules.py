@@ -19,11 +19,13 @@ from typing import TypeVar
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
+from storage.vocabulary import MeetingFormat
+
 K = TypeVar("K", bound=Hashable)
 
 TECHNOLOGY_TOPICS: frozenset[str] = frozenset({"Digital and social media", "Data and AI tools"})
 
-FORMATS: tuple[str, ...] = ("in_person", "video", "either")
+FORMATS: tuple[str, ...] = MeetingFormat.values()
 TOPIC_OVERLAP_CAP = 3
 # Every feasible pair scores at least this much, whatever the weights, so that pairing two people always
 # beats leaving both unmatched (a forbidden pair scores exactly 0).

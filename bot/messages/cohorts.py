@@ -81,7 +81,3 @@ def survey_modal(cohort_id: int, role: str) -> dict[str, Any]:
     return modal(
         SURVEY_CALLBACK, "Closing survey", blocks, submit="Send", private_metadata=json.dumps({"cohort": cohort_id})
     )
-
-
-def survey_thanks_message() -> dict[str, Any]:
-    return {"text": "Thank you: your answers are in.", "blocks": [section("Thank you: your answers are in.")]}

@@ -9,6 +9,8 @@ from bot.messages.escaping import escape
 from bot.participants.views import ParticipantStatus
 
 COMMAND = "/reverse-mentor"
+# The one refusal for every admin-only subcommand, click and modal (handlers/admin.py sends it).
+NOT_ADMIN = "Only programme admins can do that. Ask an admin if you need it."
 PARTICIPANT_COMMANDS = (
     ("join", "join the programme (opens a short form)"),
     ("profile", "edit what you told us"),
@@ -92,10 +94,6 @@ def leave_confirm_blocks() -> list[Block]:
             block_id="leave",
         ),
     ]
-
-
-def admin_only_text(subcommand: str) -> str:
-    return f"`{COMMAND} {subcommand}` is for programme admins. Ask an admin if you need it."
 
 
 def ephemeral(blocks: list[Block], text: str) -> dict[str, Any]:

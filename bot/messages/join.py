@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.messages.blocks import input_block, modal, option, plain, section
-from bot.participants.views import CADENCES, JoinForm, JoinPrefill
+from bot.participants.views import CADENCES, JoinPrefill
 
 CALLBACK_ID = "join_modal"
 ROLE_OPTIONS = {
@@ -126,36 +126,3 @@ def join_modal(prefill: JoinPrefill) -> dict[str, Any]:
     ]
     title = "Your profile" if prefill.already_joined else "Join the programme"
     return modal(CALLBACK_ID, title, blocks, submit="Save" if prefill.already_joined else "Join")
-
-
-def _value(values: dict[str, Any], block_id: str) -> dict[str, Any]:
-    return values.get(block_id, {}).get("value", {}) or {}
-
-
-def parse_join(state_values: dict[str, Any]) -> JoinForm:
-    """Read view.state.values; anything missing or malformed becomes a value validate_join rejects."""
-    role = (_value(state_values, "role").get("selected_option") or {}).get("value")
-    level_raw = (_value(state_values, "level").get("value") or "").strip()
-    try:
-        level: int | None = int(level_raw)
-    except ValueError:
-        level = None
-    fmt = (_value(state_values, "format").get("selected_option") or {}).get("value")
-    cadence_raw = (_value(state_values, "cadence").get("selected_option") or {}).get("value") or "21"
-    consent = bool(_value(state_values, CONSENT).get("selected_options"))
-    rating_raw = (_value(state_values, "self_rating").get("selected_option") or {}).get("value") or ""
-    return JoinForm(
-        role=role,
-        department=_value(state_values, "department").get("value") or "",
-        level=level,
-        level_raw=level_raw,
-        manager_user_id=_value(state_values, "manager").get("selected_user"),
-        topics_offered=tuple(o["value"] for o in _value(state_values, "topics_offered").get("selected_options") or []),
-        topics_wanted=tuple(o["value"] for o in _value(state_values, "topics_wanted").get("selected_options") or []),
-        perspectives=_value(state_values, "perspectives").get("value") or "",
-        off_limits=_value(state_values, "off_limits").get("value") or "",
-        format=fmt,
-        cadence_days=int(cadence_raw) if cadence_raw.isdigit() else 0,
-        consent=consent,
-        self_rating=int(rating_raw) if rating_raw.isdigit() else None,
-    )

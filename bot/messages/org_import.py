@@ -44,12 +44,6 @@ def upload_modal() -> dict[str, Any]:
     return modal(CALLBACK_ID, TITLE, blocks, submit="Import")
 
 
-def selected_file(state_values: dict[str, Any]) -> dict[str, Any] | None:
-    """The uploaded file from a submission's view.state.values, or None."""
-    files = ((state_values.get(FILE_BLOCK) or {}).get(FILE_ACTION) or {}).get("files") or []
-    return files[0] if files and isinstance(files[0], dict) else None
-
-
 def progress_modal(file_name: str) -> dict[str, Any]:
     return modal(
         CALLBACK_ID,

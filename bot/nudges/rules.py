@@ -1,6 +1,6 @@
 """Who to nudge, about what, and when: pure decisions over a pair's recent history (no SQL, no Slack).
 
-PRODUCT.md step 6. The scan (`bot/nudges/scan.py`) fetches the facts with a few set-based queries and
+docs/nudges.md. The scan (`bot/nudges/scan.py`) fetches the facts with a few set-based queries and
 writes what these functions decide; everything here is plain data in, plain data out.
 
 * **senior_cancelling**: the senior (mentee) cancelled at least N of the pair's last M sessions with an
@@ -33,10 +33,12 @@ from datetime import UTC, datetime, time, timedelta, timezone, tzinfo
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-SENIOR_CANCELLING = "senior_cancelling"
-ESCALATION = "escalation"
-STALE_PAIR = "stale_pair"
-CHECKIN_REMINDER = "checkin_reminder"
+from storage.vocabulary import NudgeKind
+
+SENIOR_CANCELLING = NudgeKind.SENIOR_CANCELLING
+ESCALATION = NudgeKind.ESCALATION
+STALE_PAIR = NudgeKind.STALE_PAIR
+CHECKIN_REMINDER = NudgeKind.CHECKIN_REMINDER
 KINDS = (SENIOR_CANCELLING, ESCALATION, STALE_PAIR, CHECKIN_REMINDER)
 
 HELD = "held"
@@ -59,7 +61,7 @@ def outcome_of(state: str, cancelled_by: str | None) -> str | None:
 
 @dataclass(frozen=True)
 class Thresholds:
-    """A programme's nudge settings (Programme columns), with PRODUCT.md defaults."""
+    """A programme's nudge settings (Programme columns), with the defaults in docs/nudges.md."""
 
     cancel_n: int = 2
     cancel_m: int = 3

@@ -20,6 +20,7 @@ from storage.queries import people as people_queries
 from storage.queries.checkins import history_for
 from storage.queries.pairs import active_pairs_of, active_partner_user_ids, ground_rules_for, next_session
 from storage.queries.programmes import current_programme
+from storage.vocabulary import MeetingFormat, Role
 
 TEXT_LIMIT = 500
 DEPARTMENT_LIMIT = 120
@@ -60,7 +61,7 @@ def _manages(session: Session, team_id: str, user_id: str, manager_user_id: str)
 def validate_join(db: Database, team_id: str, user_id: str, form: JoinForm) -> dict[str, str]:
     """Inline errors keyed by the modal's block ids; empty when the form may be saved."""
     errors: dict[str, str] = {}
-    if form.role not in ("mentor", "mentee"):
+    if not Role.has(form.role):
         errors["role"] = "Choose whether you join as a mentor (junior) or a mentee (senior leader)."
     if not form.department.strip():
         errors["department"] = "Tell us your department."
@@ -77,7 +78,7 @@ def validate_join(db: Database, team_id: str, user_id: str, form: JoinForm) -> d
         errors["topics_offered"] = "Pick at least one topic you can offer as a mentor."
     if form.role == "mentee" and not form.topics_wanted:
         errors["topics_wanted"] = "Pick at least one topic you want to learn about."
-    if form.format not in ("in_person", "video", "either"):
+    if not MeetingFormat.has(form.format):
         errors["format"] = "Choose how you would like to meet."
     if form.cadence_days not in CADENCES:
         errors["cadence"] = "Choose how often you would like to meet."

@@ -1,6 +1,6 @@
 """Check-ins: after a session each party is asked privately what happened; their answers are reconciled.
 
-Rules (PRODUCT.md step 5): a session counts as held when at least one party says held and neither says
+Rules (docs/programme.md, Check-ins): a session counts as held when at least one party says held and neither says
 cancelled; a cancellation is attributed to the side the canceller's own answer names ("I cancelled"), or
 else the side the other party's answer names ("they cancelled"); a reschedule creates the new session and
 closes the old one as rescheduled (the rule itself: `bot.sessions.reconcile`). Answers are confidential:
@@ -16,11 +16,12 @@ from sqlalchemy.orm import Session
 
 from bot.delivery.quiet_hours import deliver_at
 from bot.messages.checkins import checkin_message
-from bot.sessions.reconcile import OUTCOMES, Answer, reconcile
+from bot.sessions.reconcile import Answer, reconcile
 from storage.db import Database
 from storage.models import CheckIn, MentoringSession, Participant, Programme
 from storage.queries import checkins as queries
 from storage.queries.outbox import enqueue
+from storage.vocabulary import CheckInOutcome, TwoWayAnswer
 
 ACTION_LIMIT = 300
 
@@ -113,7 +114,7 @@ def record_outcome(
     db: Database, team_id: str, check_in_id: int, user_id: str, outcome: str, rescheduled_to: datetime | None = None
 ) -> Recorded:
     """Store (or change) what the person says happened, then re-decide the session. Replays change nothing."""
-    if outcome not in OUTCOMES:
+    if not CheckInOutcome.has(outcome):
         return Recorded(False, "Unknown answer.")
     if outcome == "rescheduled" and rescheduled_to is None:
         return Recorded(False, "Pick the new date and time.")
@@ -166,7 +167,7 @@ def record_details(
         errors["rating"] = "Choose a rating from 1 to 5."
     if len(action) > ACTION_LIMIT:
         errors["action"] = f"Keep this under {ACTION_LIMIT} characters (it is {len(action)})."
-    if two_way is not None and two_way not in ("yes", "partly", "no"):
+    if two_way is not None and not TwoWayAnswer.has(two_way):
         errors["two_way"] = "Choose yes, partly or no."
     if errors:
         return errors
@@ -193,8 +194,3 @@ def side_of_check_in(db: Database, team_id: str, check_in_id: int, user_id: str)
     with db.unit_of_work() as session:
         check_in = _own_check_in(session, team_id, check_in_id, user_id)
         return check_in.side if check_in else None
-
-
-def answer_of(db: Database, team_id: str, check_in_id: int, user_id: str) -> CheckIn | None:
-    with db.unit_of_work() as session:
-        return _own_check_in(session, team_id, check_in_id, user_id)

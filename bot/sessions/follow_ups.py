@@ -8,9 +8,10 @@ from datetime import datetime, timedelta
 from bot.delivery.quiet_hours import deliver_at
 from bot.messages.follow_ups import follow_up_message
 from storage.db import Database
-from storage.models import FOLLOW_UP_ANSWERS, FOLLOW_UP_DAYS, ActionFollowUp
+from storage.models import FOLLOW_UP_DAYS, ActionFollowUp
 from storage.queries import follow_ups as queries
 from storage.queries.outbox import enqueue
+from storage.vocabulary import FollowUpAnswer
 
 
 def queue_follow_ups(db: Database, now: datetime) -> int:
@@ -36,7 +37,7 @@ def queue_follow_ups(db: Database, now: datetime) -> int:
 
 def answer(db: Database, team_id: str, follow_up_id: int, user_id: str, value: str) -> str | None:
     """Store the answer; returns the action's text for the DM update, or None when it isn't theirs."""
-    if value not in FOLLOW_UP_ANSWERS:
+    if not FollowUpAnswer.has(value):
         return None
     with db.unit_of_work() as session:
         found = queries.with_owner(session, team_id, follow_up_id)

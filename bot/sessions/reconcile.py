@@ -1,7 +1,7 @@
 """Check-in reconciliation: what a session counts as, from both parties' private answers. Pure, no I/O;
 `bot.sessions.checkins` stores the answers and applies the verdict.
 
-Rules (PRODUCT.md step 5): a session counts as held when at least one party says held and neither says
+Rules (docs/programme.md, Check-ins): a session counts as held when at least one party says held and neither says
 cancelled; a cancellation is attributed to the side the canceller's own answer names ("I cancelled"), or
 else the side the other party's answer names ("they cancelled"); a reschedule moves the session to the
 earliest new time either party gave.

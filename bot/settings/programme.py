@@ -1,8 +1,8 @@
 """Programme settings: what an admin may set, the limits of each value, and saving a change with its record.
 
-The form is read into raw strings (`read_form`), checked into a `ProgrammeSettings` or inline errors keyed by
-block id (`validate`), and saved with only the fields that changed recorded as {field: [old, new]} (`save`).
-Matching weights are recorded one by one as `matching_weights.<name>`.
+The form arrives as raw strings (read by handlers/forms.py), is checked into a `ProgrammeSettings` or inline
+errors keyed by block id (`validate`), and is saved with only the fields that changed recorded as
+{field: [old, new]} (`save`). Matching weights are recorded one by one as `matching_weights.<name>`.
 
 Two admins may have the modal open at once. The modal remembers the last change it was opened after, and a
 save applies only what this admin changed: a field someone else changed meanwhile, left as this admin saw
@@ -74,7 +74,7 @@ class ChangeRecord:
 
 
 def settings_of(programme: Programme) -> ProgrammeSettings:
-    """The programme's settings in effect: PRODUCT.md defaults until an admin changed them."""
+    """The programme's settings in effect: the defaults in docs/programme.md until an admin changed them."""
     stored = programme.matching_weights or {}
     weights = {name: float(stored.get(name, DEFAULT_WEIGHTS[name])) for name in WEIGHT_NAMES}
     return ProgrammeSettings(
@@ -106,28 +106,7 @@ def open_settings(db: Database, team_id: str) -> tuple[ProgrammeSettings, Opened
         return settings_of(programme), Opened(programme.id, queries.latest_change_id(session, programme.id))
 
 
-# ------------------------------------------------------------------ reading and checking the form
-
-
-def read_form(state_values: Mapping[str, Any]) -> dict[str, Any]:
-    """view.state.values -> {block id: raw value}: strings (or None) and, for admins, a list of user ids."""
-
-    def element(block_id: str) -> Mapping[str, Any]:
-        found = (state_values.get(block_id) or {}).get("value")
-        return found if isinstance(found, Mapping) else {}
-
-    form: dict[str, Any] = {}
-    for block_id in state_values:
-        value = element(block_id)
-        if "selected_users" in value:
-            form[block_id] = [u for u in value.get("selected_users") or [] if isinstance(u, str)]
-        elif "selected_conversation" in value or "selected_channel" in value:
-            form[block_id] = value.get("selected_conversation") or value.get("selected_channel")
-        elif "selected_option" in value:
-            form[block_id] = (value.get("selected_option") or {}).get("value")
-        else:
-            form[block_id] = value.get("value")
-    return form
+# ------------------------------------------------------------------ checking the form
 
 
 def _text(raw: Any) -> str:

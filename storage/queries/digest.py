@@ -47,6 +47,7 @@ from sqlalchemy.sql.functions import FunctionElement
 
 from storage.models import CheckIn, MentoringSession, Pair, Participant, Person, Programme
 from storage.queries.nudges import epoch_seconds
+from storage.vocabulary import TwoWayAnswer
 
 CHUNK = 10_000  # ids per IN list; below SQLite's bound-parameter limit (32,766)
 WEEK_SECONDS = 7 * 86400
@@ -362,7 +363,7 @@ def answers_to_date(session: Session, scope: Scope, end: datetime, cap: int) -> 
         select(
             func.coalesce(func.sum(k.rating * k.n), 0),
             answered(k.rating.is_not(None)),
-            *[answered(and_(k.two_way == answer, k.side == "junior")) for answer in ("yes", "partly", "no")],
+            *[answered(and_(k.two_way == answer, k.side == "junior")) for answer in TwoWayAnswer.values()],
         )
     ).one()
     rating_sum, ratings, yes, partly, no = _ints(row)
@@ -371,7 +372,7 @@ def answers_to_date(session: Session, scope: Scope, end: datetime, cap: int) -> 
     def people(condition: ColumnElement[bool], count: int) -> int:
         return _capped_answer_people(session, scope, and_(before, condition), cap) if count else 0
 
-    two_way = c.two_way.in_(("yes", "partly", "no")) & (c.side == "junior")
+    two_way = c.two_way.in_(TwoWayAnswer.values()) & (c.side == "junior")
     return AnswerTotals(
         rating_sum=rating_sum,
         ratings=ratings,

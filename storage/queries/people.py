@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -23,15 +21,3 @@ def ensure_person(session: Session, team_id: str, slack_user_id: str) -> Person:
         session.add(person)
         session.flush()
     return person
-
-
-def people_by_slack_ids(session: Session, team_id: str, slack_user_ids: Iterable[str]) -> dict[str, Person]:
-    ids = list(set(slack_user_ids))
-    if not ids:
-        return {}
-    rows = session.scalars(select(Person).where(Person.team_id == team_id, Person.slack_user_id.in_(ids)))
-    return {p.slack_user_id: p for p in rows}
-
-
-def all_people(session: Session, team_id: str) -> Sequence[Person]:
-    return session.scalars(select(Person).where(Person.team_id == team_id).order_by(Person.id)).all()

@@ -28,7 +28,7 @@ def ensure_workspace(session: Session, team_id: str) -> Workspace:
 
 
 def current_programme(session: Session, team_id: str) -> Programme:
-    """The team's programme, created with PRODUCT.md defaults on first use."""
+    """The team's programme, created with the defaults in docs/programme.md on first use."""
     ensure_workspace(session, team_id)
     programme = session.scalars(
         select(Programme).where(Programme.team_id == team_id).order_by(Programme.id.desc()).limit(1)

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.matching import rounds as match_flow
+from bot.messages.help import NOT_ADMIN
 from bot.runtime.clock import SystemClock
 from bot.sessions import checkins, follow_ups
 from bot.simulation.standin import StandInUser
@@ -101,7 +102,7 @@ def test_bad_cohort_dates_and_a_forged_submission_are_refused(running_app: Runni
     assert "admins" in _open_cohort(running_app, "Forged", user="U0JUNIOR").json()["errors"]["name"]
     with running_app.db.unit_of_work() as session:
         assert session.scalars(select(Cohort)).all() == []
-    assert "for programme admins" in running_app.driver.command("U0JUNIOR", "cohort open").json()["text"]
+    assert running_app.driver.command("U0JUNIOR", "cohort open").json()["text"] == NOT_ADMIN
 
 
 def test_a_mentors_only_cohort_refuses_a_mentee_joining(running_app: RunningApp) -> None:

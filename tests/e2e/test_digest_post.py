@@ -17,6 +17,7 @@ from slack_sdk import WebClient
 from sqlalchemy import select
 
 from bot.digest import posting as digest_post
+from bot.messages.help import NOT_ADMIN
 from bot.runtime import cli
 from storage.models import NudgeLog, OutboxMessage, Person
 from storage.queries.programmes import current_programme
@@ -82,7 +83,7 @@ def test_digest_command_previews_privately_then_posts_once(running_app: RunningA
     _cohort(running_app)
     with running_app.db.unit_of_work() as session:
         current_programme(session, TEAM).digest_channel = CHANNEL
-    assert "for programme admins" in running_app.driver.command("U0JUNIOR", "digest").json()["text"]
+    assert running_app.driver.command("U0JUNIOR", "digest").json()["text"] == NOT_ADMIN
     running_app.driver.command(ADMIN, "digest")
     preview = wait_for(
         lambda: [m for m in running_app.slack.messages(ADMIN) if "digest_post_now" in json.dumps(m.get("blocks"))]

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.delivery.slack_client import make_client
+from bot.messages.help import NOT_ADMIN
 from bot.messages.org_import import FILE_ACTION, FILE_BLOCK, problem_list
 from bot.org_import.importer import (
     LOOKUPS_BEFORE_DIRECTORY,
@@ -591,7 +592,7 @@ def test_a_non_admins_forged_submission_is_refused_and_nothing_is_fetched_or_sto
     reply = running_app.driver.submit_view("U0JUNIOR", view, file_values(file))
     body = reply.json()
     assert body["response_action"] == "errors"
-    assert "Only programme admins" in body["errors"][FILE_BLOCK]
+    assert body["errors"][FILE_BLOCK] == NOT_ADMIN
     time.sleep(0.2)
     assert running_app.slack.file_downloads == []
     assert running_app.slack.calls_to("views.update") == []

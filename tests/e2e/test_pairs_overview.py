@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from bot.messages.help import NOT_ADMIN
 from bot.pairs.overview import nudge_now
 from bot.runtime.clock import SystemClock
 from storage.db import Database
@@ -67,12 +68,10 @@ def test_pairs_are_paged_within_slacks_block_limit_with_the_at_risk_first(runnin
 def test_a_non_admins_forged_end_click_is_refused_and_changes_nothing(running_app: RunningApp) -> None:
     pair_id = make_pair(running_app.db, TEAM, "U0M1", "U0S1")
     running_app.driver.click("U0JUNIOR", "pair_end", json.dumps({"pair": pair_id}), container_type="view")
-    wait_for(
-        lambda: [m for m in running_app.slack.messages("U0JUNIOR") if "Only programme admins" in m.get("text", "")]
-    )
+    wait_for(lambda: [m for m in running_app.slack.messages("U0JUNIOR") if m.get("text") == NOT_ADMIN])
     with running_app.db.unit_of_work() as session:
         assert session.get(Pair, pair_id).status == "active"
-    assert "for programme admins" in running_app.driver.command("U0JUNIOR", "pairs").json()["text"]
+    assert running_app.driver.command("U0JUNIOR", "pairs").json()["text"] == NOT_ADMIN
 
 
 def test_an_admin_ends_a_pair_and_both_are_told_kindly(running_app: RunningApp) -> None:

@@ -12,9 +12,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
+from bot.messages.help import NOT_ADMIN
 from bot.messages.settings import CALLBACK_ID, opened_from, settings_modal, summary_message
 from bot.runtime.clock import SystemClock
 from bot.settings import programme as ps
+from handlers.forms import settings_form
 from storage.db import Database
 from storage.models import Programme, SettingsChange
 from storage.queries.programmes import current_programme
@@ -75,7 +77,7 @@ def state_of(view: dict[str, Any], **changed: Any) -> dict[str, Any]:
 
 
 def checked(view: dict[str, Any], configured: tuple[str, ...] = (), **changed: Any) -> Any:
-    return ps.validate(ps.read_form(state_of(view, **changed)), configured_admins=configured)
+    return ps.validate(settings_form({"state": {"values": state_of(view, **changed)}}), configured_admins=configured)
 
 
 MODAL = settings_modal(DEFAULTS, OPENED)
@@ -376,12 +378,12 @@ def test_non_admins_are_refused_privately_and_their_forged_submission_changes_no
 ) -> None:
     app = running_app
     body = app.driver.command("U0JUNIOR", "settings").json()
-    assert body["response_type"] == "ephemeral" and "for programme admins" in body["text"]
+    assert body["response_type"] == "ephemeral" and body["text"] == NOT_ADMIN
 
     view = open_settings(app)  # an admin's modal, replayed by someone else
     reply = app.driver.submit_view("U0JUNIOR", view, state_of(view, cadence_days="7", admin_user_ids=["U0JUNIOR"]))
     assert reply.json()["response_action"] == "errors"
-    assert "Only programme admins" in reply.json()["errors"]["name"]
+    assert reply.json()["errors"]["name"] == NOT_ADMIN
     with app.db.unit_of_work() as session:
         programme = current_programme(session, TEAM_ID)
         assert (programme.cadence_days, programme.admin_user_ids) == (21, [])
@@ -402,7 +404,7 @@ def test_the_app_home_button_opens_the_modal_for_admins_only(running_app: Runnin
 
     app.driver.click("U0JUNIOR", "admin_settings", container_type="view")
     refusal = wait_for(lambda: _dms(app, "U0JUNIOR"))
-    assert "Only programme admins" in refusal[0]
+    assert refusal[0] == NOT_ADMIN
     assert len(app.slack.calls_to("views.open")) == 1
 
 
