@@ -77,7 +77,7 @@ def _approve(body: dict[str, Any], client: WebClient, services: Services) -> Non
         text = f"{headline}\n{progress_text(done, total, failed)}"
         client.chat_update(channel=channel, ts=ts, **decided_message(run_id, text))
 
-    sender = OutboxSender(services.db, client)
+    sender = OutboxSender(services.db, client, clock=services.clock.now)
     sender.drain(batch=approval.batch, on_progress=show)
     show(*sender.progress(approval.batch), sender.failures(approval.batch), final=True)
 
@@ -102,11 +102,16 @@ def register(app: App, services: Services) -> None:
         if admin_only(body, client):
             propose_and_show(client, services, team_of(body), body["user"]["id"])
 
-    @app.action("match_approve")
-    def approve(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+    def acknowledge(ack: Ack) -> None:
         ack()
+
+    def approve(body: dict[str, Any], client: WebClient) -> None:
+        # A lazy listener: sending a round's intros can wait out rate limits for minutes (drain's 300 s), which
+        # is no work for the listener that answers Slack's request.
         if admin_only(body, client):
             _approve(body, client, services)
+
+    app.action("match_approve")(ack=acknowledge, lazy=[approve])
 
     @app.action("match_drop")
     def drop(ack: Ack, body: dict[str, Any], client: WebClient) -> None:

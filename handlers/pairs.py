@@ -9,7 +9,7 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot.delivery.outbox import OutboxSender
+from bot.delivery.outbox import OutboxSender, queued_by_this_request, sending_what_it_queues
 from bot.delivery.pair_posts import post_to_pair
 from bot.messages.intro import EDIT_RULES_CALLBACK, edit_rules_modal, rules_agreed_message, rules_update_message
 from bot.messages.sessions import LOG_CALLBACK, SCHEDULE_CALLBACK, log_modal, schedule_modal, session_scheduled_message
@@ -38,9 +38,8 @@ def on_agree(body: dict[str, Any], client: WebClient, services: Services) -> Non
     _tell(client, body, outcome.message if not outcome.agreed_now else "Agreed by you both. Saved to App Home.")
     if outcome.agreed_now and outcome.pair and outcome.rules:
         message = rules_agreed_message(outcome.rules)
-        post_to_pair(
-            services.db, client, outcome.pair, message, f"rules-agreed:{outcome.pair.id}:{outcome.rules.version}"
-        )
+        key = f"rules-agreed:{outcome.pair.id}:{outcome.rules.version}"
+        post_to_pair(services.db, client, outcome.pair, message, key, clock=services.clock.now)
         for member in (outcome.pair.mentor.person.slack_user_id, outcome.pair.mentee.person.slack_user_id):
             publish_home(client, services, team_id, member)
 
@@ -69,9 +68,8 @@ def on_edit_submit(ack: Ack, body: dict[str, Any], client: WebClient, services: 
     ack()
     if outcome.message == "Saved." and outcome.pair and outcome.rules:
         message = rules_update_message(outcome.rules, body["user"]["id"])
-        post_to_pair(
-            services.db, client, outcome.pair, message, f"rules-edit:{outcome.pair.id}:{outcome.rules.version}"
-        )
+        key = f"rules-edit:{outcome.pair.id}:{outcome.rules.version}"
+        post_to_pair(services.db, client, outcome.pair, message, key, clock=services.clock.now)
 
 
 def _schedule_pairs(services: Services, body: dict[str, Any], pair_id: int) -> list[tuple[int, str, str]]:
@@ -118,7 +116,8 @@ def on_schedule_submit(ack: Ack, body: dict[str, Any], client: WebClient, servic
         found = ground_rules.current(services.db, team_of(body), pair_id)
         if found:
             message = session_scheduled_message(user_id, when)
-            post_to_pair(services.db, client, found[0], message, f"session-scheduled:{result.session_id}")
+            key = f"session-scheduled:{result.session_id}"
+            post_to_pair(services.db, client, found[0], message, key, clock=services.clock.now)
     publish_home(client, services, team_of(body), user_id)
 
 
@@ -135,8 +134,8 @@ def on_log_submit(ack: Ack, body: dict[str, Any], client: WebClient, services: S
         return
     ack()
     if result.created and result.session_id is not None:
-        checkins.dispatch_logged(services.db, result.session_id, body["user"]["id"])
-    OutboxSender(services.db, client).send_due()
+        with sending_what_it_queues(services.db, client, clock=services.clock.now):
+            checkins.dispatch_logged(services.db, result.session_id, body["user"]["id"])
 
 
 NO_PAIR = "You don't have an active pair yet: you'll hear from me when you're matched."
@@ -158,10 +157,11 @@ def open_for_user(
 
 
 def on_cancel_session(body: dict[str, Any], client: WebClient, services: Services) -> None:
-    result = sessions.cancel(services.db, team_of(body), int(_value(body)["session"]), body["user"]["id"])
+    with queued_by_this_request() as queued:
+        result = sessions.cancel(services.db, team_of(body), int(_value(body)["session"]), body["user"]["id"])
     if not result.ok:
         client.chat_postMessage(channel=body["user"]["id"], text=result.error)
-    OutboxSender(services.db, client).send_due()
+    OutboxSender(services.db, client, clock=services.clock.now).send_ids(queued)
     publish_home(client, services, team_of(body), body["user"]["id"])
 
 

@@ -14,6 +14,7 @@ from slack_sdk import WebClient
 from bot.delivery.outbox import OutboxSender
 from bot.digest import posting as digest_post
 from bot.nudges import scan as nudge_scan
+from bot.runtime.clock import SystemClock
 from bot.sessions import checkins, follow_ups, reminders
 from storage.db import Database
 
@@ -30,10 +31,7 @@ class JobContext:
     by_hand: bool = False  # run from the CLI: a weekly job does not wait for its programme's slot
 
     def send(self) -> str:
-        sender = (
-            OutboxSender(self.db, self.client, clock=self.clock) if self.clock else OutboxSender(self.db, self.client)
-        )
-        report = sender.send_due()
+        report = OutboxSender(self.db, self.client, clock=self.clock or SystemClock().now).send_due()
         return f"{report.sent} messages sent" + (f", {report.pending} waiting" if report.pending else "")
 
 

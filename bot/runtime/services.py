@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from slack_sdk import WebClient
 
+from bot.runtime.clock import Clock, SystemClock
 from bot.runtime.config import Settings
 from bot.settings.admins import AdminDirectory
 from storage.db import Database
@@ -17,3 +18,4 @@ class Services:
     db: Database
     client: WebClient
     admins: AdminDirectory
+    clock: Clock = field(default_factory=SystemClock)
