@@ -602,3 +602,91 @@ def test_a_failing_progress_callback_does_not_stop_the_sending(
     report = _sender(db, client, fake_time).drain(batch="b", on_progress=broken)
 
     assert (report.sent, report.pending) == (3, 0)
+
+
+def test_a_message_waiting_for_its_recipients_morning_does_not_hold_back_one_due_now(
+    db: Database, slack: SlackStandIn, client: WebClient, fake_time: FakeTime
+) -> None:
+    """Head-of-line blocking, the old defect: a nudge queued for the recipient's morning held back every later
+    DM to them, a check-in due now included."""
+    _post(db, "nudge-for-the-morning", channel="U1", due=fake_time.now + timedelta(hours=10))
+    _post(db, "check-in-due-now", channel="U1")
+
+    report = _sender(db, client, fake_time).send_due()
+
+    assert (report.sent, report.pending) == (1, 1)
+    assert _posted_texts(slack) == ["check-in-due-now"]
+    fake_time.now += timedelta(hours=10)
+    _sender(db, client, fake_time).send_due()
+    assert _posted_texts(slack) == ["check-in-due-now", "nudge-for-the-morning"]
+
+
+def test_a_conversations_rows_go_out_by_original_due_time_then_creation(
+    db: Database, slack: SlackStandIn, client: WebClient, fake_time: FakeTime
+) -> None:
+    later = fake_time.now + timedelta(minutes=30)
+    _post(db, "queued-first-due-later", channel="C1", due=later)
+    _post(db, "queued-second-due-sooner", channel="C1", due=fake_time.now + timedelta(minutes=10))
+    _post(db, "queued-third-due-with-the-first", channel="C1", due=later)
+    fake_time.now += timedelta(hours=1)
+
+    _sender(db, client, fake_time).send_due()
+
+    assert _posted_texts(slack, "C1") == [
+        "queued-second-due-sooner",
+        "queued-first-due-later",
+        "queued-third-due-with-the-first",
+    ]
+
+
+def test_a_retrying_intro_keeps_its_due_time_and_is_never_overtaken_by_its_ground_rules(
+    db: Database, slack: SlackStandIn, client: WebClient, fake_time: FakeTime
+) -> None:
+    due = fake_time.now - timedelta(seconds=5)
+    with db.unit_of_work() as session:  # one decision, one due time for both
+        for key in ("intro", "ground-rules"):
+            queries.enqueue(session, TEAM, key, "dm", {"users": ["U1", "U2"], "text": key}, not_before=due)
+        queries.enqueue(session, TEAM, "elsewhere", "dm", {"users": ["U3"], "text": "elsewhere"}, not_before=due)
+    slack.fail_next("chat.postMessage", status=503)
+
+    sender = _sender(db, client, fake_time)
+    first = sender.send_due()
+
+    assert (first.sent, first.retried) == (1, 1)
+    assert _posted_texts(slack) == ["elsewhere"]
+    intro = _rows(db)[0]
+    assert intro.not_before == due  # the retry moved only its next attempt, in real time
+    assert intro.next_attempt_at == fake_time.real + timedelta(seconds=1)
+    fake_time.now += timedelta(days=1)  # programme time racing ahead changes nothing for the retry ...
+    assert sender.send_due().sent == 0
+    sender.drain(timeout=60)  # ... real time passing does
+    assert _posted_texts(slack, slack.dm_channel_id("U1", "U2")) == ["intro", "ground-rules"]
+
+
+def test_send_ids_sends_those_rows_only_and_waits_behind_an_earlier_row_of_their_conversation(
+    db: Database, slack: SlackStandIn, client: WebClient, fake_time: FakeTime
+) -> None:
+    other_team = _post(db, "someone-elses", channel="C9")
+    earlier = _post(db, "earlier-in-c1", channel="C1")
+    mine = _post(db, "mine-in-c1", channel="C1")
+    mine_too = _post(db, "mine-in-c2", channel="C2")
+
+    report = _sender(db, client, fake_time).send_ids([mine, mine_too])
+
+    assert report.sent == 1
+    assert _posted_texts(slack) == ["mine-in-c2"]  # mine-in-c1 must not overtake earlier-in-c1
+    statuses = {r.id: r.status for r in _rows(db)}
+    assert statuses == {other_team: "pending", earlier: "pending", mine: "pending", mine_too: "sent"}
+
+
+def test_recording_collects_the_rows_a_unit_of_work_queued_and_found(db: Database) -> None:
+    existing = _post(db, "already-there")
+    with queries.recording() as ids, db.unit_of_work() as session:
+        new = queries.enqueue(session, TEAM, "new", "chat.postMessage", {"channel": "C1", "text": "new"}).id
+        queries.enqueue(session, TEAM, "already-there", "chat.postMessage", {"channel": "C1", "text": "x"})
+        many = queries.enqueue_many(
+            session, TEAM, [queries.Call("bulk", "chat.postMessage", {"channel": "C2", "text": "b"}, real_utc_now())]
+        )
+    _post(db, "outside")
+
+    assert ids == [new, existing, many["bulk"]]
