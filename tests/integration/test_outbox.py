@@ -21,7 +21,14 @@ import pytest
 from slack_sdk import WebClient
 from sqlalchemy import select
 
-from bot.delivery.outbox import METADATA_EVENT_TYPE, OutboxSender, RealTime, SendReport, real_utc_now
+from bot.delivery.outbox import (
+    METADATA_EVENT_TYPE,
+    BackgroundSender,
+    OutboxSender,
+    RealTime,
+    SendReport,
+    real_utc_now,
+)
 from bot.delivery.slack_client import make_client
 from bot.runtime.clock import SystemClock
 from bot.simulation.standin import SlackStandIn, StandInUser
@@ -690,3 +697,35 @@ def test_recording_collects_the_rows_a_unit_of_work_queued_and_found(db: Databas
     _post(db, "outside")
 
     assert ids == [new, existing, many["bulk"]]
+
+
+def test_a_background_sender_beats_sweeps_and_sends_without_being_asked(db: Database, slack: SlackStandIn) -> None:
+    """What every `serve` process runs: a dead sender's claim and a newly due row both go out on their own."""
+    orphan = _post(db, "orphan", channel="C1")
+    with db.unit_of_work() as session:  # claimed by a sender that died without a trace
+        row = session.get(OutboxMessage, orphan)
+        row.status, row.sender_id, row.claimed_at = "sending", "gone", real_utc_now()
+    background = BackgroundSender(
+        db,
+        WebClient(token=TOKEN, base_url=slack.url),
+        clock=SystemClock().now,
+        heartbeat_seconds=0.1,
+        silence_seconds=0.5,
+        sweep_seconds=0.2,
+    ).start()
+    try:
+        _post(db, "new", channel="C2")
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and {r.status for r in _rows(db)} != {"sent"}:
+            time.sleep(0.05)
+        time.sleep(0.3)  # a few heartbeats
+        with db.unit_of_work() as session:
+            (beating,) = session.scalars(select(OutboxSenderRow)).all()
+        assert beating.id == background.presence.id
+        assert beating.heartbeat_at > beating.started_at
+    finally:
+        background.stop()
+
+    assert sorted(_posted_texts(slack)) == ["new", "orphan"]
+    with db.unit_of_work() as session:
+        assert session.scalars(select(OutboxSenderRow)).all() == []  # a clean stop leaves no sender row
