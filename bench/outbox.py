@@ -22,6 +22,7 @@ from slack_sdk import WebClient
 from sqlalchemy import delete
 
 from bot.delivery.outbox import OutboxSender
+from bot.runtime.clock import SystemClock
 from bot.simulation.standin import SlackStandIn, StandInUser
 from storage.db import Database
 from storage.models import OutboxMessage
@@ -55,7 +56,7 @@ def _run(db: Database, slack: SlackStandIn, rows: int, senders: int) -> tuple[fl
     start = threading.Barrier(senders + 1)
 
     def work() -> None:
-        sender = OutboxSender(db, WebClient(token=TOKEN, base_url=slack.url))
+        sender = OutboxSender(db, WebClient(token=TOKEN, base_url=slack.url), clock=SystemClock().now)
         start.wait()
         sender.drain(batch=batch, timeout=600)
 
