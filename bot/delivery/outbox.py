@@ -433,8 +433,7 @@ class OutboxSender:
         retried: set[int],
         on_progress: ProgressCallback | None,
     ) -> int:
-        if self._last_sweep is None or self._real.monotonic() - self._last_sweep >= self._sweep_every:
-            self.sweep()
+        self._sweep_if_due()
         with self._db.unit_of_work() as session:
             rows = queries.due(session, self._clock())
         waiting: set[str] = set()  # conversations with an earlier row unfinished: the rest of them wait
@@ -442,6 +441,7 @@ class OutboxSender:
         for row in rows:
             if budget is not None and taken >= budget:
                 break
+            self._sweep_if_due()  # a pass over a whole round can take minutes; dead senders wait 10 s at most
             key = conversation_key(row)
             if key in waiting:
                 continue
@@ -461,6 +461,10 @@ class OutboxSender:
             elif on_progress is not None:
                 self._report_progress(on_progress, scope.batch, tally)
         return taken
+
+    def _sweep_if_due(self) -> None:
+        if self._last_sweep is None or self._real.monotonic() - self._last_sweep >= self._sweep_every:
+            self.sweep()
 
     def _claim(self, row: OutboxMessage) -> OutboxMessage | None:
         assert self._sender_id is not None
