@@ -38,8 +38,9 @@ def on_agree(body: dict[str, Any], client: WebClient, services: Services) -> Non
     _tell(client, body, outcome.message if not outcome.agreed_now else "Agreed by you both. Saved to App Home.")
     if outcome.agreed_now and outcome.pair and outcome.rules:
         message = rules_agreed_message(outcome.rules)
-        key = f"rules-agreed:{outcome.pair.id}:{outcome.rules.version}"
-        post_to_pair(services.db, client, outcome.pair, message, key, clock=services.clock.now)
+        post_to_pair(
+            services.db, client, outcome.pair, message, f"rules-agreed:{outcome.pair.id}:{outcome.rules.version}"
+        )
         for member in (outcome.pair.mentor.person.slack_user_id, outcome.pair.mentee.person.slack_user_id):
             publish_home(client, services, team_id, member)
 
@@ -68,8 +69,9 @@ def on_edit_submit(ack: Ack, body: dict[str, Any], client: WebClient, services: 
     ack()
     if outcome.message == "Saved." and outcome.pair and outcome.rules:
         message = rules_update_message(outcome.rules, body["user"]["id"])
-        key = f"rules-edit:{outcome.pair.id}:{outcome.rules.version}"
-        post_to_pair(services.db, client, outcome.pair, message, key, clock=services.clock.now)
+        post_to_pair(
+            services.db, client, outcome.pair, message, f"rules-edit:{outcome.pair.id}:{outcome.rules.version}"
+        )
 
 
 def _schedule_pairs(services: Services, body: dict[str, Any], pair_id: int) -> list[tuple[int, str, str]]:
@@ -116,8 +118,7 @@ def on_schedule_submit(ack: Ack, body: dict[str, Any], client: WebClient, servic
         found = ground_rules.current(services.db, team_of(body), pair_id)
         if found:
             message = session_scheduled_message(user_id, when)
-            key = f"session-scheduled:{result.session_id}"
-            post_to_pair(services.db, client, found[0], message, key, clock=services.clock.now)
+            post_to_pair(services.db, client, found[0], message, f"session-scheduled:{result.session_id}")
     publish_home(client, services, team_of(body), user_id)
 
 
