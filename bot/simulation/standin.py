@@ -32,8 +32,8 @@ there), with fresh ids and timestamps. Behaviour modelled on Slack:
   ``response_metadata.messages`` wording follows the ``[ERROR] ... [json-pointer:...]`` style Slack uses
   but is not copied from a capture).
 
-Message metadata and history, modelled on Slack's documentation (docs.slack.dev, "Using message metadata" and
-the conversations.history reference; no capture of these is in ``bot/simulation/data/``):
+Message metadata and history, modelled on Slack's documentation (docs.slack.dev, "Using message metadata", and
+the conversations.history reference, whose documented example is ``conversations.history.ok.example.json``):
 
 * ``chat.postMessage`` takes ``metadata`` (an object, or a JSON string in a form): an ``event_type`` and an
   ``event_payload`` object. Not an object, or either part missing or of the wrong type:
@@ -41,7 +41,8 @@ the conversations.history reference; no capture of these is in ``bot/simulation/
   the message is posted without its metadata and the answer carries ``warning: invalid_metadata_schema``.
 * ``conversations.history`` answers ``messages`` newest first, each with its ``metadata`` only when
   ``include_all_metadata`` is true; ``oldest``/``latest`` bound the ts (exclusive unless ``inclusive``),
-  ``limit`` (default 100) and ``cursor`` page through, with ``has_more`` and ``response_metadata.next_cursor``.
+  ``limit`` (default 100) and ``cursor`` page through, with ``has_more`` and ``response_metadata.next_cursor``
+  (an unknown cursor: ``invalid_cursor``; an ``oldest`` that is no timestamp: ``invalid_ts_oldest``).
   The scope it needs follows the conversation's kind (``im:history``, ``mpim:history``, ``groups:history``,
   ``channels:history``); the app's ``scopes`` lack it -> ``missing_scope`` with ``needed`` and ``provided``.
 * ``hold(method, after_store=...)`` opens a crash window for tests: the next call to ``method`` waits,
@@ -984,8 +985,14 @@ class SlackStandIn:
         if needed not in self.scopes:
             raise _SlackError("missing_scope", needed=needed, provided=",".join(sorted(self.scopes)))
         inclusive = _truthy(p.get("inclusive"))
-        oldest = float(p.get("oldest") or 0)
-        latest = float(p["latest"]) if p.get("latest") else None
+        try:
+            oldest = float(p.get("oldest") or 0)
+        except ValueError as error:
+            raise _SlackError("invalid_ts_oldest") from error
+        try:
+            latest = float(p["latest"]) if p.get("latest") else None
+        except ValueError as error:
+            raise _SlackError("invalid_ts_latest") from error
         with_metadata = _truthy(p.get("include_all_metadata"))
 
         def within(ts: str) -> bool:
@@ -999,7 +1006,7 @@ class SlackStandIn:
             key=lambda m: float(m["ts"]),
             reverse=True,  # newest first, as Slack answers
         )
-        start = int(base64.b64decode(p["cursor"]).decode().split(":")[1]) if p.get("cursor") else 0
+        start = self._history_start(found, p.get("cursor"))
         limit = int(p.get("limit") or _DEFAULT_HISTORY_LIMIT)
         page = found[start : start + limit]
         more = start + limit < len(found)
@@ -1009,16 +1016,26 @@ class SlackStandIn:
             if not with_metadata:
                 shown.pop("metadata", None)
             messages.append(shown)
-        next_cursor = base64.b64encode(f"next_ts:{start + limit}".encode()).decode() if more else ""
-        return {
-            "ok": True,
-            "messages": messages,
-            "has_more": more,
-            "pin_count": 0,
-            "channel_actions_ts": None,
-            "channel_actions_count": 0,
-            "response_metadata": {"next_cursor": next_cursor},
-        }
+        next_cursor = base64.b64encode(f"next_ts:{found[start + limit]['ts']}".encode()).decode() if more else ""
+        out = load_example("conversations.history.ok.example.json")
+        out.update({"messages": messages, "has_more": more, "response_metadata": {"next_cursor": next_cursor}})
+        # Required in the documented output schema, though the example leaves them out.
+        out.update({"channel_actions_ts": None, "channel_actions_count": 0})
+        return out
+
+    @staticmethod
+    def _history_start(found: list[dict[str, Any]], cursor: Any) -> int:
+        """Where a page starts: a cursor names (base64 ``next_ts:<ts>``) the newest message of its page."""
+        if not cursor:
+            return 0
+        try:
+            ts = base64.b64decode(str(cursor)).decode().removeprefix("next_ts:")
+        except ValueError as error:
+            raise _SlackError("invalid_cursor") from error
+        for index, message in enumerate(found):
+            if message["ts"] == ts:
+                return index
+        raise _SlackError("invalid_cursor")
 
     def _chat_update(self, p: dict[str, Any]) -> dict[str, Any]:
         channel = self._resolve_channel(p.get("channel"))

@@ -577,3 +577,15 @@ def test_a_call_held_after_it_is_stored_is_answered_only_on_release(slack):
     held.release()
     thread.join(10)
     assert answers[0]["ts"] == slack.messages("C1")[0]["ts"]
+
+
+def test_history_answers_in_the_documented_shape_and_refuses_a_bad_cursor(client, slack):
+    documented = load_example("conversations.history.ok.example.json")
+    client.chat_postMessage(channel="C1", text="hi")
+
+    answer = client.conversations_history(channel="C1").data
+    assert set(documented) <= set(answer)
+    assert set(documented["messages"][0]) <= set(answer["messages"][0])
+    with pytest.raises(SlackApiError) as refused:
+        client.conversations_history(channel="C1", cursor="bm9wZQ==")
+    assert refused.value.response["error"] == "invalid_cursor"
