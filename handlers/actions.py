@@ -8,7 +8,7 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot.delivery.outbox import OutboxSender
+from bot.delivery.outbox import OutboxSender, queued_by_this_request, sending_what_it_queues
 from bot.messages.help import leave_confirm_blocks
 from bot.pairs import endings as pair_endings
 from bot.participants import enrolment as participants
@@ -22,8 +22,12 @@ def on_leave_confirm(ack: Ack, body: dict[str, Any], respond: Respond, client: W
     ack()
     team_id, user_id = team_of(body), body["user"]["id"]
     erase = body["actions"][0].get("value") == "erase"
+    with queued_by_this_request() as queued:
+        if erase:
+            erasure = participants.erase(services.db, team_id, user_id)
+        else:
+            participants.set_status(services.db, team_id, user_id, "left")
     if erase:
-        erasure = participants.erase(services.db, team_id, user_id)
         if erasure is not None and erasure.repeat:
             return  # a double click: the first click's answer stands
         text = (
@@ -31,10 +35,9 @@ def on_leave_confirm(ack: Ack, body: dict[str, Any], respond: Respond, client: W
             "answers were erased. Thank you for taking part."
         )
     else:
-        participants.set_status(services.db, team_id, user_id, "left")
         text = "You've left the programme. Thank you for taking part; `/reverse-mentor join` to come back."
     respond(text=text, replace_original=True)
-    OutboxSender(services.db, client, clock=services.clock.now).send_due()
+    OutboxSender(services.db, client, clock=services.clock.now).send_ids(queued)
     publish_home(client, services, team_id, user_id)
 
 
@@ -63,8 +66,9 @@ def register(app: App, services: Services) -> None:
         ack()
         team_id, user_id = team_of(body), body["user"]["id"]
         pair_id = int(json.loads(body["actions"][0]["value"])["pair"])
-        text = pair_endings.request_new_partner(services.db, team_id, pair_id, user_id, services.admins.admins(team_id))
-        OutboxSender(services.db, client, clock=services.clock.now).send_due()
+        admins = services.admins.admins(team_id)
+        with sending_what_it_queues(services.db, client, clock=services.clock.now):
+            text = pair_endings.request_new_partner(services.db, team_id, pair_id, user_id, admins)
         client.chat_postMessage(channel=user_id, text=text)
         publish_home(client, services, team_id, user_id)
 

@@ -9,7 +9,7 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot.cohorts import lifecycle as cohorts
-from bot.delivery.outbox import OutboxSender
+from bot.delivery.outbox import OutboxSender, queued_by_this_request
 from bot.messages.blocks import actions, button, confirm_dialog, section
 from bot.messages.cohorts import OPEN_COHORT_CALLBACK, SURVEY_CALLBACK, open_cohort_modal, survey_modal
 from bot.messages.escaping import escape
@@ -63,13 +63,14 @@ def on_open_submit(ack: Ack, body: dict[str, Any], client: WebClient, services: 
         ack(response_action="errors", errors=errors)
         return
     assert form.starts is not None and form.ends is not None
-    result = cohorts.open_cohort(services.db, team_id, user_id, form.name, form.starts, form.ends, form.audience)
+    with queued_by_this_request() as queued:
+        result = cohorts.open_cohort(services.db, team_id, user_id, form.name, form.starts, form.ends, form.audience)
     if not result.ok:
         ack(response_action="errors", errors={"name": result.message})
         return
     ack()
     client.chat_postMessage(channel=user_id, text=result.message)
-    OutboxSender(services.db, client, clock=services.clock.now).send_due()
+    OutboxSender(services.db, client, clock=services.clock.now).send_ids(queued)
 
 
 def register(app: App, services: Services) -> None:
@@ -93,9 +94,10 @@ def register(app: App, services: Services) -> None:
     @app.action("cohort_close", middleware=gate)
     def close(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
-        result = cohorts.close_cohort(services.db, team_of(body), body["user"]["id"])
+        with queued_by_this_request() as queued:
+            result = cohorts.close_cohort(services.db, team_of(body), body["user"]["id"])
         client.chat_postMessage(channel=body["user"]["id"], text=result.message)
-        OutboxSender(services.db, client, clock=services.clock.now).send_due()
+        OutboxSender(services.db, client, clock=services.clock.now).send_ids(queued)
 
     @app.view(OPEN_COHORT_CALLBACK, middleware=gate)
     def open_submit(ack: Ack, body: dict[str, Any], client: WebClient) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot.delivery.outbox import OutboxSender
+from bot.delivery.outbox import sending_what_it_queues
 from bot.digest import posting as digest_post
 from bot.messages.blocks import actions, button, confirm_dialog, context
 from bot.runtime.services import Services
@@ -63,10 +63,10 @@ def register(app: App, services: Services) -> None:
         team_id = team_of(body)
         user_id = body["user"]["id"]
         value = json.loads(body["actions"][0]["value"])
-        posted = digest_post.post_now(
-            services.db, client, team_id, services.clock.now(), value["channel"], value["key"]
-        )
-        OutboxSender(services.db, client, clock=services.clock.now).send_due()
+        with sending_what_it_queues(services.db, client, clock=services.clock.now):
+            posted = digest_post.post_now(
+                services.db, client, team_id, services.clock.now(), value["channel"], value["key"]
+            )
         failure = digest_post.post_now_failure(services.db, team_id, value["key"])
         if failure:
             text = (

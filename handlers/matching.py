@@ -89,10 +89,15 @@ def register(app: App, services: Services) -> None:
         ack()
         propose_and_show(client, services, team_of(body), body["user"]["id"])
 
-    @app.action("match_approve", middleware=gate)
-    def approve(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+    def acknowledge(ack: Ack) -> None:
         ack()
+
+    def approve(body: dict[str, Any], client: WebClient) -> None:
+        # A lazy listener: sending a round's intros can wait out rate limits for minutes (drain's 300 s), which
+        # is no work for the listener that answers Slack's request.
         _approve(body, client, services)
+
+    app.action("match_approve", middleware=gate)(ack=acknowledge, lazy=[approve])
 
     @app.action("match_drop", middleware=gate)
     def drop(ack: Ack, body: dict[str, Any], client: WebClient) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot.delivery.outbox import OutboxSender
+from bot.delivery.outbox import OutboxSender, queued_by_this_request, sending_what_it_queues
 from bot.delivery.pair_posts import post_to_pair
 from bot.messages.intro import EDIT_RULES_CALLBACK, edit_rules_modal, rules_agreed_message, rules_update_message
 from bot.messages.sessions import LOG_CALLBACK, SCHEDULE_CALLBACK, log_modal, schedule_modal, session_scheduled_message
@@ -132,8 +132,8 @@ def on_log_submit(ack: Ack, body: dict[str, Any], client: WebClient, services: S
         return
     ack()
     if result.created and result.session_id is not None:
-        checkins.dispatch_logged(services.db, result.session_id, body["user"]["id"], now)
-    OutboxSender(services.db, client, clock=services.clock.now).send_due()
+        with sending_what_it_queues(services.db, client, clock=services.clock.now):
+            checkins.dispatch_logged(services.db, result.session_id, body["user"]["id"], now)
 
 
 NO_PAIR = "You don't have an active pair yet: you'll hear from me when you're matched."
@@ -155,12 +155,13 @@ def open_for_user(
 
 
 def on_cancel_session(body: dict[str, Any], client: WebClient, services: Services) -> None:
-    result = sessions.cancel(
-        services.db, team_of(body), int(_value(body)["session"]), body["user"]["id"], now=services.clock.now()
-    )
+    with queued_by_this_request() as queued:
+        result = sessions.cancel(
+            services.db, team_of(body), int(_value(body)["session"]), body["user"]["id"], now=services.clock.now()
+        )
     if not result.ok:
         client.chat_postMessage(channel=body["user"]["id"], text=result.error)
-    OutboxSender(services.db, client, clock=services.clock.now).send_due()
+    OutboxSender(services.db, client, clock=services.clock.now).send_ids(queued)
     publish_home(client, services, team_of(body), body["user"]["id"])
 
 

@@ -8,7 +8,7 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot.delivery.outbox import OutboxSender
+from bot.delivery.outbox import sending_what_it_queues
 from bot.messages.pairs_overview import history_modal, overview_modal
 from bot.pairs import overview as pairs_overview
 from bot.runtime.services import Services
@@ -49,10 +49,10 @@ def register(app: App, services: Services) -> None:
 
     def nudge(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
-        text = pairs_overview.nudge_now(
-            services.db, team_of(body), _pair(body), body["user"]["id"], now=services.clock.now()
-        )
-        OutboxSender(services.db, client, clock=services.clock.now).send_due()
+        with sending_what_it_queues(services.db, client, clock=services.clock.now):
+            text = pairs_overview.nudge_now(
+                services.db, team_of(body), _pair(body), body["user"]["id"], now=services.clock.now()
+            )
         client.chat_postMessage(channel=body["user"]["id"], text=text)
 
     app.action("pairs_nudge_now", middleware=gate)(nudge)
@@ -75,7 +75,7 @@ def register(app: App, services: Services) -> None:
     @app.action("pair_end", middleware=gate)
     def end(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
-        text = pairs_overview.end_pair(services.db, team_of(body), _pair(body))
-        OutboxSender(services.db, client, clock=services.clock.now).send_due()
+        with sending_what_it_queues(services.db, client, clock=services.clock.now):
+            text = pairs_overview.end_pair(services.db, team_of(body), _pair(body))
         client.chat_postMessage(channel=body["user"]["id"], text=text)
         _refresh(body, client, services)

@@ -419,6 +419,7 @@ class OutboxMessage(Base):
         UniqueConstraint("team_id", "dedupe_key"),
         CheckConstraint(_in("status", OUTBOX_STATUSES), name="status"),
         Index("ix_outbox_pending", "status", "not_before", "id"),
+        Index("ix_outbox_sending", "status", "sender_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -429,12 +430,33 @@ class OutboxMessage(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
     status: Mapped[str] = mapped_column(String(16), default="pending")
     attempts: Mapped[int] = mapped_column(default=0)
+    # Programme time the message is due: set once when queued and never moved (docs/delivery.md). Rows of one
+    # conversation go out in (not_before, id) order.
     not_before: Mapped[datetime] = mapped_column(info=STAMP)
+    # Real time (not the programme Clock) before which a retry may not be tried: backoff and Retry-After.
+    next_attempt_at: Mapped[datetime | None] = mapped_column()
     last_error: Mapped[str | None] = mapped_column(Text)
-    claimed_at: Mapped[datetime | None] = mapped_column()
+    claimed_at: Mapped[datetime | None] = mapped_column()  # real time of the current claim
+    sender_id: Mapped[str | None] = mapped_column(String(120))  # the `senders` row that holds the claim
+    # Real time of the first claim whose sender died mid-send: Slack may have the message already, so it is
+    # looked for (conversation history from this time) before posting again. None: never in doubt.
+    in_doubt_since: Mapped[datetime | None] = mapped_column()
     result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(info=STAMP)
     sent_at: Mapped[datetime | None] = mapped_column()
+
+
+class OutboxSenderRow(Base):
+    """A process (or one call) that sends outbox rows, alive while its heartbeat is recent.
+
+    Times here are real UTC, never the programme Clock: a simulated week must not make a live sender look
+    dead. A claim whose sender has been silent too long is taken back by any other sender."""
+
+    __tablename__ = "senders"
+
+    id: Mapped[str] = mapped_column(String(120), primary_key=True)
+    started_at: Mapped[datetime] = mapped_column()
+    heartbeat_at: Mapped[datetime] = mapped_column(index=True)
 
 
 class Lease(Base):

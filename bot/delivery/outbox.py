@@ -1,10 +1,20 @@
-"""Sending the outbox: every bot message goes out in order, once, waiting out rate limits and outages.
+"""Sending the outbox: every bot message goes out in order, once, waiting out rate limits, outages and crashes.
 
 Rows are written by the code that decides (`storage.queries.outbox.enqueue`, in the decision's own
-transaction); this module only delivers them. For each row: claim it (its own small transaction, a
-compare-and-set so two senders never both own it), call Slack, then record the outcome (another small
-transaction). A crash therefore loses nothing: a claimed row whose sender died is claimed again once its
-lease runs out.
+transaction); this module only delivers them. The contract is docs/delivery.md; in short:
+
+* Order: rows of one conversation go out by their original due time (`not_before`, programme time, never
+  moved), then creation. A row waiting for its due time (the recipient's morning) holds back nothing; a row
+  that is due but waiting for a retry holds back every later row of its conversation.
+* Claims: each row is claimed (a compare-and-set in its own small transaction) by a sender, a `senders` row
+  whose heartbeat this process renews every `heartbeat_seconds` (5 s). Any sender sweeps every
+  `sweep_seconds` (10 s) and hands back the rows of senders silent for over `silence_seconds` (20 s).
+* A swept row is "in doubt": its sender may have posted it just before dying. Idempotent calls
+  (chat.update, views.publish, conversations.open) are simply made again. A chat.postMessage carries message
+  metadata naming its row, so before posting an in-doubt row into a DM with one person or a channel, the
+  sender reads that conversation's history from the claim on and records the ts it finds instead of posting.
+  A pair's group DM is never read (that is the pair's private conversation): there, a crash in the window
+  between Slack's ok and our commit can post the message twice.
 
 Error policy:
 
@@ -17,21 +27,26 @@ Error policy:
 * Any other Slack error (`channel_not_found`, `invalid_blocks`, ...): 'failed' at once; trying again would
   get the same answer.
 
-Order: a row waits while an earlier row for the same conversation is unfinished (waiting for a retry, or
-being sent by another sender), so a pair never sees message 2 before message 1.
+Two clocks, never mixed: the programme Clock (`clock`) decides whether a row is due and stamps `sent_at`;
+real time (`RealTime`) runs the machinery: claims, heartbeats, sweeps, retry times and sleeps.
 
-Works with a plain `WebClient` and with one from `bot.delivery.slack_client.make_client`, whose own retry handlers
-simply absorb some failures before this module sees them.
+Works with a plain `WebClient` and with one from `bot.delivery.slack_client.make_client`, whose own retry
+handlers simply absorb some failures before this module sees them.
 """
 
 from __future__ import annotations
 
 import http.client
 import logging
+import os
+import socket
+import threading
 import time
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.error import URLError
 
@@ -45,9 +60,9 @@ from storage.queries import outbox as queries
 
 log = logging.getLogger(__name__)
 
-# Far longer than one Slack call, even one that slack_sdk retries itself (make_client waits out up to five
-# 429s inside a call): a sender holding a row that long is taken to be dead.
-LEASE = timedelta(minutes=10)
+HEARTBEAT_SECONDS = 5.0  # how often a sender renews its row
+SILENCE_SECONDS = 20.0  # a sender silent this long is dead: four missed heartbeats, not one slow commit
+SWEEP_SECONDS = 10.0  # how often a sender looks for dead senders' rows
 MAX_BACKOFF_SECONDS = 300.0
 # 9 doublings to the 5-minute cap, then 21 tries 5 minutes apart: a Slack outage of up to ~2 hours loses
 # nothing (8 attempts gave up after ~2 minutes).
@@ -58,8 +73,42 @@ DEFAULT_RETRY_AFTER_SECONDS = 1.0
 POLL_SECONDS = 1.0  # how often `drain` looks again while another sender holds a row it waits for
 PLAIN_METHODS = frozenset({"chat.postMessage", "chat.update", "chat.postEphemeral", "views.publish"})
 NETWORK_ERRORS = (URLError, TimeoutError, ConnectionError, http.client.HTTPException)
+# The message metadata every chat.postMessage from the outbox carries: how a sender finds, after a crash,
+# that the message it is about to post again is already there.
+METADATA_EVENT_TYPE = "outbox_row"
+# Our host's clock and Slack's may disagree a little: history is read from this long before the claim.
+HISTORY_SKEW = timedelta(seconds=60)
+HISTORY_PAGES = 5  # 1,000 messages after a claim made seconds ago: more than any conversation here gets
+# Answers to conversations.history that mean "this conversation cannot be checked": post as if not found.
+HISTORY_UNREADABLE = frozenset({"missing_scope", "not_in_channel", "channel_not_found", "not_allowed_token_type"})
 
 ProgressCallback = Callable[[int, int], None]
+
+
+def real_utc_now() -> datetime:
+    """The real UTC time, for the sender's own machinery only: claim times, heartbeats, retry times.
+
+    Deliberately not the programme Clock: under `run-job --now T`, a test or the demo's simulated weeks, the
+    Clock can stand still or jump a week, and then every live sender would look dead (or none ever would),
+    and a backoff of 2 s would never end."""
+    return datetime.now(UTC)  # noqa: TID251 - infrastructure time, not a programme decision
+
+
+class RealTime:
+    """Real time for the machinery, in one object so that tests can hand in a fake one: UTC for what is
+    stored and compared across processes, monotonic seconds for intervals, and sleeping."""
+
+    def utc(self) -> datetime:
+        return real_utc_now()
+
+    def monotonic(self) -> float:
+        return time.monotonic()
+
+    def sleep(self, seconds: float) -> None:
+        time.sleep(seconds)
+
+
+REAL_TIME = RealTime()
 
 
 @dataclass(frozen=True)
@@ -84,6 +133,19 @@ class _Tally:
 
     def report(self, pending: int) -> SendReport:
         return SendReport(self.sent, self.failed, self.retried, pending)
+
+
+@dataclass(frozen=True)
+class _Scope:
+    """Which rows a call may send: all, one batch, or the ids a unit of work queued."""
+
+    batch: str | None = None
+    ids: frozenset[int] | None = None
+
+    def includes(self, row: OutboxMessage) -> bool:
+        if self.batch is not None and row.batch != self.batch:
+            return False
+        return self.ids is None or row.id in self.ids
 
 
 class _Attempt:
@@ -111,6 +173,21 @@ def conversation_key(row: OutboxMessage) -> str:
     if channel[:1] in ("U", "W"):  # posting to a user id lands in the app's DM with them
         return f"{row.team_id}:users:{channel}"
     return f"{row.team_id}:channel:{channel}"
+
+
+def row_metadata(row: OutboxMessage) -> dict[str, Any]:
+    """Slack message metadata naming the outbox row a post comes from (invisible to people)."""
+    return {"event_type": METADATA_EVENT_TYPE, "event_payload": {"id": row.id, "key": row.dedupe_key}}
+
+
+def _names_row(message: dict[str, Any], row: OutboxMessage) -> bool:
+    metadata = message.get("metadata") or {}
+    payload = metadata.get("event_payload") or {}
+    return (
+        metadata.get("event_type") == METADATA_EVENT_TYPE
+        and payload.get("id") == row.id
+        and payload.get("key") == row.dedupe_key
+    )
 
 
 def _payload_problem(row: OutboxMessage) -> str | None:
@@ -151,26 +228,101 @@ def _summary(response: SlackResponse) -> dict[str, Any]:
     return out
 
 
+def _slack_ts(moment: datetime) -> str:
+    return f"{moment.timestamp():.6f}"
+
+
+class SenderPresence:
+    """This sender's row in `senders`, kept alive by a heartbeat thread while it may hold claims.
+
+    A long-lived process keeps one for its whole life (`BackgroundSender`); a short call (a click, a
+    `run-job`) gets one for the length of the call from `OutboxSender`. Either way, a process killed
+    mid-send stops beating, and after `silence_seconds` its claims are anyone's."""
+
+    def __init__(
+        self, db: Database, *, heartbeat_seconds: float = HEARTBEAT_SECONDS, real_time: RealTime = REAL_TIME
+    ) -> None:
+        if heartbeat_seconds <= 0:
+            raise ValueError("heartbeat_seconds must be positive")
+        self.id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:10]}"
+        self._db = db
+        self._every = heartbeat_seconds
+        self._real = real_time
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> SenderPresence:
+        with self._db.unit_of_work() as session:
+            queries.register_sender(session, self.id, real_now=self._real.utc())
+        self._thread = threading.Thread(target=self._beat, name=f"outbox-heartbeat-{self.id}", daemon=True)
+        self._thread.start()
+        return self
+
+    def beat(self) -> None:
+        with self._db.unit_of_work() as session:
+            if not queries.heartbeat(session, self.id, real_now=self._real.utc()):
+                # Swept as dead (a stall longer than the silence): come back; claims already lost stay lost.
+                queries.register_sender(session, self.id, real_now=self._real.utc())
+
+    def _beat(self) -> None:
+        while not self._stop.wait(self._every):
+            try:
+                self.beat()
+            except Exception:  # the database may blip; the next beat tries again, well within the silence
+                log.exception("outbox sender %s: heartbeat failed", self.id)
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+        try:
+            with self._db.unit_of_work() as session:
+                queries.unregister_sender(session, self.id)
+        except Exception:  # left behind, it simply looks dead: its claims (if any) are swept
+            log.exception("outbox sender %s: could not remove its row", self.id)
+
+    def __enter__(self) -> SenderPresence:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
 class OutboxSender:
-    """Delivers due outbox rows through one WebClient. One sender per thread; any number may run at once."""
+    """Delivers due outbox rows through one WebClient. One sender per thread; any number may run at once.
+
+    `clock` is programme time (a bound `Clock.now`): it says what is due and stamps `sent_at`. The interval
+    parameters are real seconds; tests shrink them instead of waiting."""
 
     def __init__(
         self,
         db: Database,
         client: WebClient,
         *,
-        clock: Callable[[], datetime],  # the programme clock (services.clock.now): what is due, and when sent
-        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], datetime],
+        real_time: RealTime = REAL_TIME,
         max_attempts: int = MAX_ATTEMPTS,
+        presence: SenderPresence | None = None,
+        heartbeat_seconds: float = HEARTBEAT_SECONDS,
+        silence_seconds: float = SILENCE_SECONDS,
+        sweep_seconds: float = SWEEP_SECONDS,
     ) -> None:
         if max_attempts < 1:
             raise ValueError("max_attempts must be at least 1")
+        if silence_seconds <= heartbeat_seconds:
+            raise ValueError("silence_seconds must be longer than heartbeat_seconds, or live senders look dead")
         self._db = db
         self._client = client
         self._clock = clock
-        self._sleep = sleep
+        self._real = real_time
         self._max_attempts = max_attempts
-        self._held_until: dict[str, datetime] = {}  # Slack method -> end of its Retry-After
+        self._presence = presence
+        self._heartbeat_seconds = heartbeat_seconds
+        self._silence = timedelta(seconds=silence_seconds)
+        self._sweep_every = sweep_seconds
+        self._last_sweep: float | None = None
+        self._sender_id: str | None = None  # while a public call runs
+        self._held_until: dict[str, float] = {}  # Slack method -> monotonic end of its Retry-After
 
     # ------------------------------------------------------------------ public
 
@@ -178,46 +330,71 @@ class OutboxSender:
         self,
         *,
         batch: str | None = None,
+        ids: Sequence[int] | None = None,
         limit: int | None = None,
         on_progress: ProgressCallback | None = None,
     ) -> SendReport:
-        """Send what is due now (all of it, or the `batch`), in id order; return when nothing more is due.
+        """Send what is due now (all of it, the `batch`, or the rows `ids`), in delivery order; return when
+        nothing more of it can go now.
 
-        `limit` caps the rows taken in this call. `on_progress(done, total)` follows each row that is
-        finished (sent or failed): the batch's figures from the database, or without a batch, this call's.
+        A row outside the scope still holds back a later row of its conversation that is inside it (it is left
+        for the sender that owns it, or the outbox job). `limit` caps the rows taken in this call.
+        `on_progress(done, total)` follows each row that is finished (sent or failed): the batch's figures
+        from the database, or without a batch, this call's.
         """
-        tally = _Tally()
-        retried: set[int] = set()  # put back during this call: not taken again by it, even if due at once
-        taken = 0
-        while limit is None or taken < limit:
-            taken_now = self._one_pass(batch, None if limit is None else limit - taken, tally, retried, on_progress)
-            if taken_now == 0:
-                break
-            taken += taken_now
-        with self._db.unit_of_work() as session:
-            pending = queries.unfinished_count(session, batch)
-        return tally.report(pending)
+        scope = _Scope(batch, None if ids is None else frozenset(ids))
+        with self._registered():
+            tally = _Tally()
+            retried: set[int] = set()  # put back during this call: not taken again by it, even if due at once
+            taken = 0
+            while limit is None or taken < limit:
+                budget = None if limit is None else limit - taken
+                taken_now = self._one_pass(scope, budget, tally, retried, on_progress)
+                if taken_now == 0:
+                    break
+                taken += taken_now
+            with self._db.unit_of_work() as session:
+                pending = queries.unfinished_count(session, batch, None if ids is None else list(ids))
+            return tally.report(pending)
+
+    def send_ids(self, ids: Sequence[int]) -> SendReport:
+        """Send just these rows (the ones a click's unit of work queued) if they are due; nothing else."""
+        if not ids:
+            return SendReport(0, 0, 0, 0)
+        return self.send_due(ids=ids)
 
     def drain(
         self,
         *,
         batch: str | None = None,
+        ids: Sequence[int] | None = None,
         timeout: float = 300,
         on_progress: ProgressCallback | None = None,
     ) -> SendReport:
-        """Send until nothing is unfinished (for the batch), sleeping until the next retry is due; or time out."""
-        deadline = self._clock() + timedelta(seconds=timeout)
+        """Send until nothing due (of the batch or ids) is unfinished, sleeping until the next retry; or time
+        out. Rows not yet due by programme time are left for later, not waited for."""
+        deadline = self._real.monotonic() + timeout
         tally = _Tally()
-        while True:
-            report = self.send_due(batch=batch, on_progress=on_progress)
-            tally.sent += report.sent
-            tally.failed += report.failed
-            tally.retried += report.retried
-            now = self._clock()
-            if report.pending == 0 or now >= deadline:
-                return tally.report(report.pending)
-            wake = min(self._next_wake(batch, now), deadline)
-            self._sleep(max((wake - now).total_seconds(), 0.01))
+        with self._registered():
+            while True:
+                report = self.send_due(batch=batch, ids=ids, on_progress=on_progress)
+                tally.sent += report.sent
+                tally.failed += report.failed
+                tally.retried += report.retried
+                wait = self._next_wait(_Scope(batch, None if ids is None else frozenset(ids)))
+                left = deadline - self._real.monotonic()
+                if wait is None or left <= 0:
+                    return tally.report(report.pending)
+                self._real.sleep(max(min(wait, left), 0.01))
+
+    def sweep(self) -> list[int]:
+        """Hand back the rows of senders silent for over `silence_seconds`; the ids swept."""
+        with self._db.unit_of_work() as session:
+            swept = queries.sweep(session, real_now=self._real.utc(), silence=self._silence)
+        if swept:
+            log.warning("outbox: took back %d rows from senders that stopped mid-send: %s", len(swept), swept)
+        self._last_sweep = self._real.monotonic()
+        return swept
 
     def progress(self, batch: str) -> tuple[int, int]:
         """(done, total) for a batch, where done counts sent and failed rows: "Sent 120 of 340 intros"."""
@@ -230,33 +407,54 @@ class OutboxSender:
         with self._db.unit_of_work() as session:
             return queries.progress(session, batch)[1]
 
+    # ------------------------------------------------------------------ the sender row
+
+    @contextmanager
+    def _registered(self) -> Iterator[str]:
+        """The sender id claims are made under: the long-lived presence, or one for this call."""
+        if self._sender_id is not None:  # drain -> send_due: already registered
+            yield self._sender_id
+            return
+        if self._presence is not None:
+            self._sender_id = self._presence.id
+            try:
+                yield self._sender_id
+            finally:
+                self._sender_id = None
+            return
+        with SenderPresence(self._db, heartbeat_seconds=self._heartbeat_seconds, real_time=self._real) as presence:
+            self._sender_id = presence.id
+            try:
+                yield presence.id
+            finally:
+                self._sender_id = None
+
     # ------------------------------------------------------------------ one pass
 
     def _one_pass(
         self,
-        batch: str | None,
+        scope: _Scope,
         budget: int | None,
         tally: _Tally,
         retried: set[int],
         on_progress: ProgressCallback | None,
     ) -> int:
+        self._sweep_if_due()
         with self._db.unit_of_work() as session:
-            rows = queries.unfinished(session, batch)
+            rows = queries.due(session, self._clock())
         waiting: set[str] = set()  # conversations with an earlier row unfinished: the rest of them wait
         taken = 0
         for row in rows:
             if budget is not None and taken >= budget:
                 break
+            self._sweep_if_due()  # a pass over a whole round can take minutes; dead senders wait 10 s at most
             key = conversation_key(row)
-            if key in waiting or row.id in retried:
+            if key in waiting:
+                continue
+            if row.id in retried or not scope.includes(row) or not self._ready(row) or self._held(row):
                 waiting.add(key)
                 continue
-            now = self._clock()
-            if not self._claimable(row, now) or self._held(row, now):
-                waiting.add(key)
-                continue
-            with self._db.unit_of_work() as session:
-                mine = queries.claim(session, row.id, now=now, lease=LEASE)
+            mine = self._claim(row)
             if mine is None:  # another sender got there first
                 waiting.add(key)
                 continue
@@ -267,8 +465,19 @@ class OutboxSender:
                 retried.add(row.id)
                 waiting.add(key)
             elif on_progress is not None:
-                self._report_progress(on_progress, batch, tally)
+                self._report_progress(on_progress, scope.batch, tally)
         return taken
+
+    def _sweep_if_due(self) -> None:
+        if self._last_sweep is None or self._real.monotonic() - self._last_sweep >= self._sweep_every:
+            self.sweep()
+
+    def _claim(self, row: OutboxMessage) -> OutboxMessage | None:
+        assert self._sender_id is not None
+        with self._db.unit_of_work() as session:
+            return queries.claim(
+                session, row.id, now=self._clock(), real_now=self._real.utc(), sender_id=self._sender_id
+            )
 
     def _report_progress(self, on_progress: ProgressCallback, batch: str | None, tally: _Tally) -> None:
         try:
@@ -276,17 +485,19 @@ class OutboxSender:
         except Exception:  # showing progress is a courtesy; it must not stop the sending
             log.exception("outbox: progress callback failed")
 
-    def _claimable(self, row: OutboxMessage, now: datetime) -> bool:
-        if row.status == "pending":
-            return row.not_before <= now
-        return row.claimed_at is None or row.claimed_at < now - LEASE
+    def _ready(self, row: OutboxMessage) -> bool:
+        """Pending, and its retry time (real) has come. (`queries.due` already checked it is due.)"""
+        if row.status != "pending":
+            return False
+        return row.next_attempt_at is None or row.next_attempt_at <= self._real.utc()
 
-    def _held(self, row: OutboxMessage, now: datetime) -> bool:
+    def _held(self, row: OutboxMessage) -> bool:
         methods = [row.method]
         if row.method == "dm":
             methods = ["chat.postMessage"]
             if not (row.result or {}).get("channel"):
                 methods.append("conversations.open")
+        now = self._real.monotonic()
         return any(self._held_until.get(m, now) > now for m in methods)
 
     def _progress_for(self, batch: str | None, tally: _Tally) -> tuple[int, int]:
@@ -297,21 +508,25 @@ class OutboxSender:
         done = tally.sent + tally.failed
         return done, done + left
 
-    def _next_wake(self, batch: str | None, now: datetime) -> datetime:
+    def _next_wait(self, scope: _Scope) -> float | None:
+        """Real seconds until something of the scope that is due may be tried; None when nothing is left."""
         with self._db.unit_of_work() as session:
-            rows = queries.unfinished(session, batch)
-        times = [until for until in self._held_until.values() if until > now]
+            rows = [row for row in queries.due(session, self._clock()) if scope.includes(row)]
+        if not rows:
+            return None
+        real_now, mono = self._real.utc(), self._real.monotonic()
+        waits = [until - mono for until in self._held_until.values() if until > mono]
         for row in rows:
-            if row.status == "pending" and row.not_before > now:
-                times.append(row.not_before)
-            elif row.status == "sending":
-                times.append(now + timedelta(seconds=POLL_SECONDS))
-        return min(times, default=now + timedelta(seconds=POLL_SECONDS))
+            if row.status == "pending" and row.next_attempt_at is not None and row.next_attempt_at > real_now:
+                waits.append((row.next_attempt_at - real_now).total_seconds())
+            else:  # being sent by another sender, or behind a row that is
+                waits.append(POLL_SECONDS)
+        return min(waits)
 
     # ------------------------------------------------------------------ one row
 
     def _send_one(self, row: OutboxMessage) -> str:
-        """Send one claimed row and record the outcome: 'sent', 'failed', 'retried' or 'lost' (lease gone)."""
+        """Send one claimed row and record the outcome: 'sent', 'failed', 'retried' or 'lost' (swept)."""
         attempt = _Attempt(row)
         if row.attempts >= self._max_attempts:  # only after senders died holding it, again and again
             return self._fail(row, attempt, f"gave up after {row.attempts} attempts (senders stopped mid-send)")
@@ -321,7 +536,9 @@ class OutboxSender:
         try:
             if row.method == "dm":
                 result = self._send_dm(row, attempt)
-            else:
+            elif row.method == "chat.postMessage":
+                result = self._post(row, attempt, dict(row.payload), str(row.payload.get("channel") or ""))
+            else:  # chat.update, views.publish, chat.postEphemeral: made again after a crash as they are
                 result = _summary(self._client.api_call(row.method, json=row.payload))
         except SlackApiError as error:
             status = error.response.status_code
@@ -337,9 +554,8 @@ class OutboxSender:
             return self._fail(row, attempt, f"{attempt.api_method}: {type(error).__name__}: {error}")
 
         # The one window left: Slack has said ok and this commit has not happened yet. If the process dies
-        # here the row stays 'sending', and once the lease runs out another sender sends it again (Slack
-        # has no idempotency key for chat.postMessage). So a crash can repeat at most the one message that
-        # was in flight; it can never lose one, and never repeats a row whose 'sent' was committed.
+        # here, its heartbeat stops, the row is swept back in doubt, and the next sender finds the post by
+        # its metadata (a DM with one person, a channel) or, in a pair's group DM, posts it once more.
         with self._db.unit_of_work() as session:
             queries.mark_sent(session, row.id, result=result, now=self._clock())
             pair_id = (row.payload or {}).get("pair_id")
@@ -357,63 +573,173 @@ class OutboxSender:
             channel = opened["channel"]["id"]
             # Kept with a retry, so the next try posts to this conversation without opening it again.
             attempt.result["channel"] = channel
-        attempt.api_method = "chat.postMessage"
         message = {key: value for key, value in payload.items() if key not in ("users", "pair_id")}
-        posted = self._client.api_call("chat.postMessage", json={**message, "channel": channel})
-        return {"channel": channel, "ts": posted["ts"]}
+        return self._post(row, attempt, {**message, "channel": channel}, channel, group=len(set(payload["users"])) > 1)
+
+    def _post(
+        self, row: OutboxMessage, attempt: _Attempt, message: dict[str, Any], channel: str, *, group: bool = False
+    ) -> dict[str, Any]:
+        """chat.postMessage with the row's metadata; an in-doubt row is first looked for where it may be."""
+        if row.in_doubt_since is not None and not group:
+            found = self._already_posted(row, attempt, channel)
+            if found is not None:
+                log.warning("outbox %s (%s): found already posted at %s; not posting again", row.id, row.dedupe_key,
+                            found)  # fmt: skip
+                return found
+        attempt.api_method = "chat.postMessage"
+        posted = self._client.api_call("chat.postMessage", json={"metadata": row_metadata(row), **message})
+        return {"channel": posted.get("channel") or channel, "ts": posted["ts"]}
+
+    def _already_posted(self, row: OutboxMessage, attempt: _Attempt, channel: str) -> dict[str, Any] | None:
+        """The {channel, ts} of this row's post if Slack has it; None if not, or if the conversation cannot
+        be read (then posting again risks one duplicate, as documented).
+
+        Read only where the app is allowed to and people do not talk privately to each other: the bot's own
+        DM with one person (its Messages tab is read-only, so it holds only the bot's posts) and channels
+        (im:history, channels:history). A group DM ('G...', or a dm row with two people) is never read."""
+        assert row.in_doubt_since is not None
+        if channel[:1] in ("U", "W"):  # a user id: the history lives in the app's DM with them
+            attempt.api_method = "conversations.open"
+            channel = self._client.conversations_open(users=channel)["channel"]["id"]
+        if channel[:1] not in ("D", "C"):
+            return None
+        attempt.api_method = "conversations.history"
+        oldest = _slack_ts(row.in_doubt_since - HISTORY_SKEW)
+        cursor: str | None = None
+        for _ in range(HISTORY_PAGES):
+            try:
+                page = self._client.conversations_history(
+                    channel=channel, oldest=oldest, inclusive=True, include_all_metadata=True, limit=200, cursor=cursor
+                )
+            except SlackApiError as error:
+                if error.response.get("error") in HISTORY_UNREADABLE:
+                    log.info("outbox %s: cannot read %s (%s); posting", row.id, channel, error.response.get("error"))
+                    return None
+                raise
+            for message in page.get("messages") or []:
+                if _names_row(message, row):
+                    return {"channel": channel, "ts": message["ts"]}
+            cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
+            if not page.get("has_more") or not cursor:
+                break
+        return None
 
     def _rate_limited(self, row: OutboxMessage, attempt: _Attempt, seconds: float) -> str:
-        now = self._clock()
-        until = now + timedelta(seconds=seconds)
+        until = self._real.monotonic() + seconds
         self._held_until[attempt.api_method] = max(until, self._held_until.get(attempt.api_method, until))
         error = f"{attempt.api_method}: ratelimited (HTTP 429), Retry-After {seconds:g} s"
-        with self._db.unit_of_work() as session:
-            ours = queries.mark_retry(
-                session,
-                row.id,
-                claimed_at=_claimed_at(row),
-                not_before=until,
-                error=error,
-                count_attempt=False,
-                result=attempt.result or None,
-            )
-        return self._retried(row, ours, error, seconds)
+        return self._retry_later(row, attempt, seconds, error, count_attempt=False)
 
     def _back_off(self, row: OutboxMessage, attempt: _Attempt, error: str) -> str:
         attempts = row.attempts + 1
         if attempts >= self._max_attempts:
             return self._fail(row, attempt, f"{error} (gave up after {attempts} attempts)", count_attempt=True)
         seconds = min(2.0 ** (attempts - 1), MAX_BACKOFF_SECONDS)
+        return self._retry_later(row, attempt, seconds, error, count_attempt=True)
+
+    def _retry_later(
+        self, row: OutboxMessage, attempt: _Attempt, seconds: float, error: str, *, count_attempt: bool
+    ) -> str:
+        assert row.claimed_at is not None and self._sender_id is not None
         with self._db.unit_of_work() as session:
             ours = queries.mark_retry(
                 session,
                 row.id,
-                claimed_at=_claimed_at(row),
-                not_before=self._clock() + timedelta(seconds=seconds),
-                error=error,
-                result=attempt.result or None,
-            )
-        return self._retried(row, ours, error, seconds)
-
-    def _retried(self, row: OutboxMessage, ours: bool, error: str, seconds: float) -> str:
-        if not ours:
-            log.warning("outbox %s (%s): lease lost while sending; left to its new sender", row.id, row.dedupe_key)
-            return "lost"
-        log.info("outbox %s (%s): retry in %g s after %s", row.id, row.dedupe_key, seconds, error)
-        return "retried"
-
-    def _fail(self, row: OutboxMessage, attempt: _Attempt, error: str, *, count_attempt: bool = False) -> str:
-        with self._db.unit_of_work() as session:
-            ours = queries.mark_failed(
-                session,
-                row.id,
-                claimed_at=_claimed_at(row),
+                claimed_at=row.claimed_at,
+                sender_id=self._sender_id,
+                next_attempt_at=self._real.utc() + timedelta(seconds=seconds),
                 error=error,
                 count_attempt=count_attempt,
                 result=attempt.result or None,
             )
         if not ours:
-            log.warning("outbox %s (%s): lease lost while sending; left to its new sender", row.id, row.dedupe_key)
+            log.warning("outbox %s (%s): claim swept while sending; left to its new sender", row.id, row.dedupe_key)
+            return "lost"
+        log.info("outbox %s (%s): retry in %g s after %s", row.id, row.dedupe_key, seconds, error)
+        return "retried"
+
+    def _fail(self, row: OutboxMessage, attempt: _Attempt, error: str, *, count_attempt: bool = False) -> str:
+        assert row.claimed_at is not None and self._sender_id is not None
+        with self._db.unit_of_work() as session:
+            ours = queries.mark_failed(
+                session,
+                row.id,
+                claimed_at=row.claimed_at,
+                sender_id=self._sender_id,
+                error=error,
+                count_attempt=count_attempt,
+                result=attempt.result or None,
+            )
+        if not ours:
+            log.warning("outbox %s (%s): claim swept while sending; left to its new sender", row.id, row.dedupe_key)
             return "lost"
         log.warning("outbox %s (%s): failed for good: %s", row.id, row.dedupe_key, error)
         return "failed"
+
+
+class BackgroundSender:
+    """A thread that keeps one process's sender alive: heartbeat every `heartbeat_seconds`, and every
+    `sweep_seconds` a sweep for dead senders' rows and a pass over everything due. Every `serve` process
+    runs one, so a message whose sender died is sent again within `silence_seconds + sweep_seconds` of the
+    death (30 s by default), whichever process holds the scheduler lease."""
+
+    def __init__(
+        self,
+        db: Database,
+        client: WebClient,
+        *,
+        clock: Callable[[], datetime],
+        real_time: RealTime = REAL_TIME,
+        heartbeat_seconds: float = HEARTBEAT_SECONDS,
+        silence_seconds: float = SILENCE_SECONDS,
+        sweep_seconds: float = SWEEP_SECONDS,
+    ) -> None:
+        self.presence = SenderPresence(db, heartbeat_seconds=heartbeat_seconds, real_time=real_time)
+        self.sender = OutboxSender(
+            db,
+            client,
+            clock=clock,
+            real_time=real_time,
+            presence=self.presence,
+            heartbeat_seconds=heartbeat_seconds,
+            silence_seconds=silence_seconds,
+            sweep_seconds=sweep_seconds,
+        )
+        self._every = sweep_seconds
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="outbox-background-sender", daemon=True)
+
+    def start(self) -> BackgroundSender:
+        self.presence.start()
+        self._thread.start()
+        return self
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.sender.sweep()
+                self.sender.send_due()
+            except Exception:  # a failing pass must not end the thread; the next one tries again
+                log.exception("outbox: background pass failed")
+            self._stop.wait(self._every)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=30)
+        self.presence.stop()
+
+
+def queued_by_this_request() -> AbstractContextManager[list[int]]:
+    """`with queued_by_this_request() as ids:` collects the ids of the outbox rows queued inside the block
+    (by this thread), for `OutboxSender.send_ids` once the listener has answered Slack."""
+    return queries.recording()
+
+
+@contextmanager
+def sending_what_it_queues(db: Database, client: WebClient, *, clock: Callable[[], datetime]) -> Iterator[list[int]]:
+    """Around one listener's unit of work: afterwards, send exactly the rows it queued that are due now, with
+    that listener's client, and nothing of any other request or team. What cannot go at once (not yet due,
+    a retry, behind an earlier row) is left to the background sender and the outbox job."""
+    with queries.recording() as ids:
+        yield ids
+    OutboxSender(db, client, clock=clock).send_ids(ids)

@@ -48,6 +48,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _serve(settings: Settings) -> int:
+    from bot.delivery.outbox import BackgroundSender
     from bot.runtime.app import build_app, build_services
     from bot.runtime.scheduler import SchedulerLeader
     from bot.runtime.server import http_server, run_socket_mode
@@ -61,6 +62,9 @@ def _serve(settings: Settings) -> int:
         lease_seconds=settings.scheduler_lease_seconds,
         interval_override=settings.job_interval_seconds,
     ).start()
+    # Every serve process sends, not only the scheduler's lease holder: a message whose sender died is taken
+    # back and sent within about 30 s (docs/delivery.md), and a click's retries need no scheduler.
+    outbox = BackgroundSender(services.db, services.client, clock=services.clock.now).start()
     try:
         if settings.app_token:
             logging.getLogger(__name__).info("starting in Socket Mode")
@@ -69,6 +73,7 @@ def _serve(settings: Settings) -> int:
             logging.getLogger(__name__).info("listening on :%s (POST /slack/events, GET /healthz)", settings.port)
             http_server(bolt, services.db, settings.port).run()
     finally:
+        outbox.stop()
         leader.stop()
     return 0
 

@@ -32,6 +32,23 @@ there), with fresh ids and timestamps. Behaviour modelled on Slack:
   ``response_metadata.messages`` wording follows the ``[ERROR] ... [json-pointer:...]`` style Slack uses
   but is not copied from a capture).
 
+Message metadata and history, modelled on Slack's documentation (docs.slack.dev, "Using message metadata", and
+the conversations.history reference, whose documented example is ``conversations.history.ok.example.json``):
+
+* ``chat.postMessage`` takes ``metadata`` (an object, or a JSON string in a form): an ``event_type`` and an
+  ``event_payload`` object. Not an object, or either part missing or of the wrong type:
+  ``invalid_metadata_format``. An ``event_type`` with characters other than letters, digits, ``_`` and ``-``:
+  the message is posted without its metadata and the answer carries ``warning: invalid_metadata_schema``.
+* ``conversations.history`` answers ``messages`` newest first, each with its ``metadata`` only when
+  ``include_all_metadata`` is true; ``oldest``/``latest`` bound the ts (exclusive unless ``inclusive``),
+  ``limit`` (default 100) and ``cursor`` page through, with ``has_more`` and ``response_metadata.next_cursor``
+  (an unknown cursor: ``invalid_cursor``; an ``oldest`` that is no timestamp: ``invalid_ts_oldest``).
+  The scope it needs follows the conversation's kind (``im:history``, ``mpim:history``, ``groups:history``,
+  ``channels:history``); the app's ``scopes`` lack it -> ``missing_scope`` with ``needed`` and ``provided``.
+* ``hold(method, after_store=...)`` opens a crash window for tests: the next call to ``method`` waits,
+  signalling ``reached``, either before anything is stored (then it is dropped unanswered, as if it never
+  arrived) or after the stand-in stored its effect but before the answer is written, until ``release()``.
+
 By default the stand-in is lenient about things it cannot know (a channel it never heard of, a message ts
 or view id taken from a fixture payload): it accepts them. ``strict=True`` answers ``channel_not_found``,
 ``message_not_found``, ``not_found`` and ``user_not_found`` for those instead.
@@ -84,6 +101,16 @@ _MAX_PRIVATE_METADATA = 3000
 _MAX_INPUT_LENGTH = 3000  # plain_text_input max_length
 _MAX_MPIM_USERS = 8
 _NO_AUTH_METHODS = frozenset({"api.test"})
+_EVENT_TYPE_RE = re.compile(r"^[A-Za-z0-9_-]+$")
+_DEFAULT_HISTORY_LIMIT = 100
+# The scopes an app created from manifest.yml is granted (the history ones are what the stand-in checks).
+DEFAULT_SCOPES = frozenset(
+    {
+        "commands", "chat:write", "im:write", "mpim:write", "im:history", "channels:history", "users:read",
+        "users:read.email", "usergroups:read", "files:read", "files:write",
+    }
+)  # fmt: skip
+_DROP = -1  # _handle_api's status for a request dropped unanswered (a crash window before storing)
 
 
 @functools.cache
@@ -142,6 +169,25 @@ class StandInUpload:
     initial_comment: str | None = None
     thread_ts: str | None = None
     completed: bool = False
+
+
+class HeldCall:
+    """A crash window opened by ``SlackStandIn.hold``: ``reached`` is set when the held call arrives (and, with
+    ``after_store``, once its effect is stored); the call waits until ``release()`` (or ``timeout`` s)."""
+
+    def __init__(self, method: str, *, after_store: bool, timeout: float) -> None:
+        self.method = method
+        self.after_store = after_store
+        self.timeout = timeout
+        self.reached = threading.Event()
+        self._released = threading.Event()
+
+    def release(self) -> None:
+        self._released.set()
+
+    def _wait(self) -> None:
+        self.reached.set()
+        self._released.wait(self.timeout)
 
 
 @dataclass
@@ -214,6 +260,7 @@ class SlackStandIn:
         team_domain: str = "standin",
         token_check: Callable[[str], bool] | None = None,
         strict: bool = False,
+        scopes: Iterable[str] = DEFAULT_SCOPES,
         trigger_ttl: float = 3.0,
         clock: Callable[[], float] = time.time,  # noqa: TID251 - Slack's own clock: message ts, trigger expiry
         host: str = "127.0.0.1",
@@ -227,6 +274,7 @@ class SlackStandIn:
         self.team_domain = team_domain
         self.token_check: Callable[[str], bool] = token_check or (lambda t: t.startswith("xoxb-"))
         self.strict = strict
+        self.scopes = frozenset(scopes)
         self.trigger_ttl = trigger_ttl
         self.clock = clock
         self._host = host
@@ -244,6 +292,7 @@ class SlackStandIn:
         self._hosted_files: dict[str, tuple[str, bytes]] = {}  # file id -> (name, content), see add_file
         self._failures: dict[str, deque[_Failure]] = {}
         self._delays: dict[str, float] = {}
+        self._holds: dict[str, deque[HeldCall]] = {}
         self._handlers: dict[str, Handler] = {
             "api.test": self._api_test,
             "auth.test": self._auth_test,
@@ -253,6 +302,7 @@ class SlackStandIn:
             "chat.delete": self._chat_delete,
             "conversations.open": self._conversations_open,
             "conversations.info": self._conversations_info,
+            "conversations.history": self._conversations_history,
             "team.info": self._team_info,
             "users.info": self._users_info,
             "users.lookupByEmail": self._users_lookup_by_email,
@@ -377,6 +427,14 @@ class SlackStandIn:
                 self._delays[method] = seconds
             else:
                 self._delays.pop(method, None)
+
+    def hold(self, method: str, *, after_store: bool, timeout: float = 30.0) -> HeldCall:
+        """Hold the next call to ``method`` in a crash window (see the module docstring): before it is
+        stored (``after_store=False``; then dropped without an answer) or after (answered on release)."""
+        held = HeldCall(method, after_store=after_store, timeout=timeout)
+        with self._lock:
+            self._holds.setdefault(method, deque()).append(held)
+        return held
 
     def fail_next(
         self,
@@ -541,6 +599,12 @@ class SlackStandIn:
         if delay:
             time.sleep(delay)
         with self._lock:
+            holds = self._holds.get(method)
+            held = holds.popleft() if holds else None
+        if held is not None and not held.after_store:
+            held._wait()
+            return _DROP, {}, {}
+        with self._lock:
             failure = None
             for key in (method, "*"):
                 queue = self._failures.get(key)
@@ -567,6 +631,8 @@ class SlackStandIn:
             return 200, {"ok": False, "error": "fatal_error"}, {}
         if "ok" not in body:
             body = {"ok": True, **body}
+        if held is not None:
+            held._wait()
         return 200, body, {}
 
     def _handle_upload(self, file_id: str, data: bytes) -> tuple[int, str]:
@@ -874,13 +940,102 @@ class SlackStandIn:
         if not (p.get("text") or p.get("blocks") or p.get("attachments") or p.get("markdown_text")):
             raise _SlackError("no_text")
         self._check_message_blocks(p)
+        warning = self._check_metadata(p)
+        if warning:
+            p = {k: v for k, v in p.items() if k != "metadata"}
         ts = self._new_ts()
         message = self._message_json(p, ts)
         self._record_message("chat.postMessage", p, channel, ts)
         self._current[(channel, ts)] = message
         out = load_example("chat.postMessage.ok.example.json")
         out.update({"channel": channel, "ts": ts, "message": message})
+        if warning:
+            out.update({"warning": warning, "response_metadata": {"warnings": [warning]}})
         return out
+
+    @staticmethod
+    def _check_metadata(p: Mapping[str, Any]) -> str | None:
+        """Refuse metadata of the wrong shape; the warning for an event_type Slack ignores (None: fine)."""
+        metadata = p.get("metadata")
+        if metadata is None:
+            return None
+        if (
+            not isinstance(metadata, dict)
+            or not isinstance(metadata.get("event_type"), str)
+            or not isinstance(metadata.get("event_payload"), dict)
+        ):
+            raise _SlackError("invalid_metadata_format")
+        if not _EVENT_TYPE_RE.match(metadata["event_type"]):
+            return "invalid_metadata_schema"
+        return None
+
+    def _history_scope(self, channel_id: str) -> str:
+        channel = self._channels.get(channel_id) or {}
+        if channel_id.startswith("D") or channel.get("is_im"):
+            return "im:history"
+        if channel.get("is_mpim"):
+            return "mpim:history"
+        return "groups:history" if channel.get("is_private") else "channels:history"
+
+    def _conversations_history(self, p: dict[str, Any]) -> dict[str, Any]:
+        channel_id = str(self._require(p, "channel"))
+        if self.strict and channel_id not in self._channels:
+            raise _SlackError("channel_not_found")
+        needed = self._history_scope(channel_id)
+        if needed not in self.scopes:
+            raise _SlackError("missing_scope", needed=needed, provided=",".join(sorted(self.scopes)))
+        inclusive = _truthy(p.get("inclusive"))
+        try:
+            oldest = float(p.get("oldest") or 0)
+        except ValueError as error:
+            raise _SlackError("invalid_ts_oldest") from error
+        try:
+            latest = float(p["latest"]) if p.get("latest") else None
+        except ValueError as error:
+            raise _SlackError("invalid_ts_latest") from error
+        with_metadata = _truthy(p.get("include_all_metadata"))
+
+        def within(ts: str) -> bool:
+            value = float(ts)
+            after = value >= oldest if inclusive else value > oldest
+            before = latest is None or (value <= latest if inclusive else value < latest)
+            return after and before
+
+        found = sorted(
+            (m for (c, ts), m in self._current.items() if c == channel_id and within(ts)),
+            key=lambda m: float(m["ts"]),
+            reverse=True,  # newest first, as Slack answers
+        )
+        start = self._history_start(found, p.get("cursor"))
+        limit = int(p.get("limit") or _DEFAULT_HISTORY_LIMIT)
+        page = found[start : start + limit]
+        more = start + limit < len(found)
+        messages = []
+        for message in page:
+            shown = copy.deepcopy(message)
+            if not with_metadata:
+                shown.pop("metadata", None)
+            messages.append(shown)
+        next_cursor = base64.b64encode(f"next_ts:{found[start + limit]['ts']}".encode()).decode() if more else ""
+        out = load_example("conversations.history.ok.example.json")
+        out.update({"messages": messages, "has_more": more, "response_metadata": {"next_cursor": next_cursor}})
+        # Required in the documented output schema, though the example leaves them out.
+        out.update({"channel_actions_ts": None, "channel_actions_count": 0})
+        return out
+
+    @staticmethod
+    def _history_start(found: list[dict[str, Any]], cursor: Any) -> int:
+        """Where a page starts: a cursor names (base64 ``next_ts:<ts>``) the newest message of its page."""
+        if not cursor:
+            return 0
+        try:
+            ts = base64.b64decode(str(cursor)).decode().removeprefix("next_ts:")
+        except ValueError as error:
+            raise _SlackError("invalid_cursor") from error
+        for index, message in enumerate(found):
+            if message["ts"] == ts:
+                return index
+        raise _SlackError("invalid_cursor")
 
     def _chat_update(self, p: dict[str, Any]) -> dict[str, Any]:
         channel = self._resolve_channel(p.get("channel"))
@@ -1298,8 +1453,14 @@ class _RequestHandler(BaseHTTPRequestHandler):
             status, response, extra_headers = 200, {"ok": False, "error": parse_error}, {}
         else:
             status, response, extra_headers = standin._handle_api(method, call)
+        if status == _DROP:  # the crash window before storing: the request is lost, nobody answers
+            self.close_connection = True
+            return
         call.status, call.response = status, copy.deepcopy(response)
-        self._send_json(status, response, extra_headers)
+        try:
+            self._send_json(status, response, extra_headers)
+        except (BrokenPipeError, ConnectionResetError):  # the caller died in a crash window: nobody to answer
+            log.debug("slack stand-in: %s answered to a closed connection", method)
 
 
 def _parse_multipart(content_type: str, body: bytes) -> tuple[dict[str, str], dict[str, bytes]]:

@@ -5,26 +5,53 @@ made the decision; the sender (bot/delivery/outbox.py) gives each claim and each
 
 Claiming is a compare-and-set (`UPDATE ... WHERE id = :id AND status = 'pending' ...`), so two senders,
 in two threads or two processes, on SQLite or PostgreSQL, can never both own one row: the second UPDATE
-matches nothing. A row left in 'sending' longer than the lease belongs to a sender that died; anyone may
-claim it again.
+matches nothing. Each claim names its sender (a `senders` row with a heartbeat); `sweep` hands a row whose
+sender went silent back to 'pending', marked in doubt (Slack may have it already). docs/delivery.md.
+
+Two clocks meet here and are never mixed: `not_before` and `sent_at` are programme time (the Clock);
+`claimed_at`, `next_attempt_at`, `in_doubt_since` and sender heartbeats are real time.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, and_, case, func, or_, select, true, update
+from sqlalchemy import Table, and_, delete, func, or_, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from storage.db import session_now
-from storage.models import OutboxMessage, Pair
+from storage.models import OutboxMessage, OutboxSenderRow, Pair
 from storage.queries.programmes import ensure_workspace
 
 UNFINISHED = ("pending", "sending")
+# A sender row silent this long is long gone (its claims were swept within seconds): the row itself goes.
+FORGET_SENDERS_AFTER = timedelta(days=1)
+
+_recording: ContextVar[list[int] | None] = ContextVar("outbox_recording", default=None)
+
+
+@contextmanager
+def recording() -> Iterator[list[int]]:
+    """Collect the ids of the rows `enqueue` and `enqueue_many` queue (or find already queued) in this thread
+    until the block ends: a click then sends exactly what its own unit of work queued, and nothing else."""
+    ids: list[int] = []
+    token = _recording.set(ids)
+    try:
+        yield ids
+    finally:
+        _recording.reset(token)
+
+
+def _record(ids: Iterable[int]) -> None:
+    collected = _recording.get()
+    if collected is not None:
+        collected.extend(ids)
 
 
 def enqueue(
@@ -45,6 +72,7 @@ def enqueue(
         select(OutboxMessage).where(OutboxMessage.team_id == team_id, OutboxMessage.dedupe_key == dedupe_key)
     ).first()
     if existing is not None:
+        _record([existing.id])
         return existing
     ensure_workspace(session, team_id)
     message = OutboxMessage(
@@ -57,6 +85,7 @@ def enqueue(
     )
     session.add(message)
     session.flush()
+    _record([message.id])
     return message
 
 
@@ -92,7 +121,9 @@ def enqueue_many(session: Session, team_id: str, calls: Sequence[Call], batch: s
             for c in calls
         ],
     )  # fmt: skip
-    return {key: outbox_id for key, outbox_id in rows}
+    added = {key: outbox_id for key, outbox_id in rows}
+    _record(added.values())
+    return added
 
 
 def _in_batch(batch: str | None) -> Any:
@@ -100,52 +131,56 @@ def _in_batch(batch: str | None) -> Any:
 
 
 def unfinished(session: Session, batch: str | None = None) -> list[OutboxMessage]:
-    """Rows still to send ('pending') or being sent ('sending'), in the order they were queued."""
+    """Rows still to send ('pending') or being sent ('sending'), by due time, then creation."""
     return list(
         session.scalars(
             select(OutboxMessage)
             .where(OutboxMessage.status.in_(UNFINISHED), _in_batch(batch))
-            .order_by(OutboxMessage.id)
+            .order_by(OutboxMessage.not_before, OutboxMessage.id)
         )
     )
 
 
-def unfinished_count(session: Session, batch: str | None = None) -> int:
-    return (
-        session.scalar(
-            select(func.count())
-            .select_from(OutboxMessage)
-            .where(OutboxMessage.status.in_(UNFINISHED), _in_batch(batch))
+def due(session: Session, now: datetime) -> list[OutboxMessage]:
+    """Every row due by programme time `now` and not finished, plus every row being sent, in delivery order:
+    original due time, then creation (the id grows with each insert). A row not yet due is left out, so it
+    can hold back nothing: whatever comes after it in its conversation is due later still."""
+    return list(
+        session.scalars(
+            select(OutboxMessage)
+            .where(
+                or_(
+                    OutboxMessage.status == "sending",
+                    and_(OutboxMessage.status == "pending", OutboxMessage.not_before <= now),
+                )
+            )
+            .order_by(OutboxMessage.not_before, OutboxMessage.id)
         )
-        or 0
     )
 
 
-def claim(session: Session, message_id: int, *, now: datetime, lease: timedelta) -> OutboxMessage | None:
-    """Take one row for sending if it is due (or its sender's lease ran out); None if someone else has it.
+def unfinished_count(session: Session, batch: str | None = None, ids: Sequence[int] | None = None) -> int:
+    query = select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status.in_(UNFINISHED))
+    query = query.where(_in_batch(batch))
+    if ids is not None:
+        query = query.where(OutboxMessage.id.in_(ids))
+    return session.scalar(query) or 0
 
-    Taking a row back from a dead sender counts as an attempt, so a message that kills its sender every
-    time cannot loop for ever.
-    """
+
+def claim(
+    session: Session, message_id: int, *, now: datetime, real_now: datetime, sender_id: str
+) -> OutboxMessage | None:
+    """Take one pending row for sending if it is due (programme time `now`) and its retry may be tried (real
+    time `real_now`); None if someone else has it or it is not ready."""
     claimed = session.execute(
         update(OutboxMessage)
         .where(
             OutboxMessage.id == message_id,
-            or_(
-                and_(OutboxMessage.status == "pending", OutboxMessage.not_before <= now),
-                and_(
-                    OutboxMessage.status == "sending",
-                    or_(OutboxMessage.claimed_at.is_(None), OutboxMessage.claimed_at < now - lease),
-                ),
-            ),
+            OutboxMessage.status == "pending",
+            OutboxMessage.not_before <= now,
+            or_(OutboxMessage.next_attempt_at.is_(None), OutboxMessage.next_attempt_at <= real_now),
         )
-        .values(
-            status="sending",
-            claimed_at=now,
-            attempts=case(
-                (OutboxMessage.status == "sending", OutboxMessage.attempts + 1), else_=OutboxMessage.attempts
-            ),
-        )
+        .values(status="sending", claimed_at=real_now, sender_id=sender_id)
         .execution_options(synchronize_session=False)
     )
     # SQLAlchemy types Session.execute() as Result; an UPDATE or DELETE returns a CursorResult, with rowcount
@@ -154,19 +189,70 @@ def claim(session: Session, message_id: int, *, now: datetime, lease: timedelta)
     return session.get(OutboxMessage, message_id, populate_existing=True)
 
 
+def sweep(session: Session, *, real_now: datetime, silence: timedelta) -> list[int]:
+    """Hand back every row claimed by a sender silent for longer than `silence` (or gone): 'pending' again,
+    due at once, in doubt since its claim (the dead sender may have posted it), one attempt counted, so a
+    message that kills its sender every time cannot loop for ever. Returns the ids swept."""
+    alive = select(OutboxSenderRow.id).where(OutboxSenderRow.heartbeat_at >= real_now - silence)
+    orphaned = and_(
+        OutboxMessage.status == "sending",
+        or_(OutboxMessage.sender_id.is_(None), OutboxMessage.sender_id.not_in(alive)),
+    )
+    ids = list(session.scalars(select(OutboxMessage.id).where(orphaned)))
+    if ids:
+        session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(ids), orphaned)
+            .values(
+                status="pending",
+                sender_id=None,
+                next_attempt_at=None,
+                attempts=OutboxMessage.attempts + 1,
+                in_doubt_since=func.coalesce(OutboxMessage.in_doubt_since, OutboxMessage.claimed_at),
+            )
+            .execution_options(synchronize_session=False)
+        )
+    session.execute(delete(OutboxSenderRow).where(OutboxSenderRow.heartbeat_at < real_now - FORGET_SENDERS_AFTER))
+    return ids
+
+
+def register_sender(session: Session, sender_id: str, *, real_now: datetime) -> None:
+    session.add(OutboxSenderRow(id=sender_id, started_at=real_now, heartbeat_at=real_now))
+
+
+def heartbeat(session: Session, sender_id: str, *, real_now: datetime) -> bool:
+    """Renew a sender's heartbeat; False if its row is gone (then its claims may already be swept)."""
+    done = session.execute(
+        update(OutboxSenderRow)
+        .where(OutboxSenderRow.id == sender_id)
+        .values(heartbeat_at=real_now)
+        .execution_options(synchronize_session=False)
+    )
+    # SQLAlchemy types Session.execute() as Result; an UPDATE or DELETE returns a CursorResult, with rowcount
+    return bool(done.rowcount == 1)  # type: ignore[attr-defined]
+
+
+def unregister_sender(session: Session, sender_id: str) -> None:
+    session.execute(delete(OutboxSenderRow).where(OutboxSenderRow.id == sender_id))
+
+
 def mark_sent(session: Session, message_id: int, *, result: dict[str, Any], now: datetime) -> None:
-    """Slack said ok. Unconditional: even if our lease ran out meanwhile, the message did go."""
+    """Slack said ok (or already had it). Unconditional: even if the claim was swept meanwhile, the message
+    did go. `now` is programme time."""
     session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id == message_id)
-        .values(status="sent", result=result, sent_at=now)
+        .values(status="sent", result=result, sent_at=now, sender_id=None)
         .execution_options(synchronize_session=False)
     )
 
 
-def _still_ours(message_id: int, claimed_at: datetime) -> Any:
+def _still_ours(message_id: int, claimed_at: datetime, sender_id: str) -> Any:
     return and_(
-        OutboxMessage.id == message_id, OutboxMessage.status == "sending", OutboxMessage.claimed_at == claimed_at
+        OutboxMessage.id == message_id,
+        OutboxMessage.status == "sending",
+        OutboxMessage.claimed_at == claimed_at,
+        OutboxMessage.sender_id == sender_id,
     )
 
 
@@ -175,20 +261,27 @@ def mark_retry(
     message_id: int,
     *,
     claimed_at: datetime,
-    not_before: datetime,
+    sender_id: str,
+    next_attempt_at: datetime,
     error: str,
     count_attempt: bool = True,
     result: dict[str, Any] | None = None,
 ) -> bool:
-    """Back to 'pending' until `not_before`. False if the row is no longer ours (lease lost)."""
-    values: dict[str, Any] = {"status": "pending", "not_before": not_before, "last_error": error}
+    """Back to 'pending' until real time `next_attempt_at`; the due time stays as queued. False if the row
+    is no longer ours (swept)."""
+    values: dict[str, Any] = {
+        "status": "pending",
+        "next_attempt_at": next_attempt_at,
+        "last_error": error,
+        "sender_id": None,
+    }
     if count_attempt:
         values["attempts"] = OutboxMessage.attempts + 1
     if result is not None:
         values["result"] = result
     done = session.execute(
         update(OutboxMessage)
-        .where(_still_ours(message_id, claimed_at))
+        .where(_still_ours(message_id, claimed_at, sender_id))
         .values(**values)
         .execution_options(synchronize_session=False)
     )
@@ -201,19 +294,20 @@ def mark_failed(
     message_id: int,
     *,
     claimed_at: datetime,
+    sender_id: str,
     error: str,
     count_attempt: bool = False,
     result: dict[str, Any] | None = None,
 ) -> bool:
-    """Give up on the row for good. False if the row is no longer ours (lease lost)."""
-    values: dict[str, Any] = {"status": "failed", "last_error": error}
+    """Give up on the row for good. False if the row is no longer ours (swept)."""
+    values: dict[str, Any] = {"status": "failed", "last_error": error, "sender_id": None}
     if count_attempt:
         values["attempts"] = OutboxMessage.attempts + 1
     if result is not None:
         values["result"] = result
     done = session.execute(
         update(OutboxMessage)
-        .where(_still_ours(message_id, claimed_at))
+        .where(_still_ours(message_id, claimed_at, sender_id))
         .values(**values)
         .execution_options(synchronize_session=False)
     )

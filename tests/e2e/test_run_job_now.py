@@ -126,11 +126,6 @@ def test_a_stale_pair_is_idle_since_its_match_at_programme_time_not_the_wall_clo
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 12 section 2, branch `outbox`: a row waiting for its recipient's morning still holds back later "
-    "rows for the same conversation (bot/delivery/outbox.py orders by id and stops at the first unfinished row)",
-)
 def test_a_check_in_queued_after_a_nudge_waiting_for_the_morning_is_not_held_back(
     running_app: RunningApp, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

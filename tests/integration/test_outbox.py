@@ -2,7 +2,9 @@
 
 Each test runs on SQLite and PostgreSQL (the `db` fixture) against a fresh Web API stand-in. The clients
 are plain `WebClient`s with no retry handlers, so it is the outbox's own 429 and 5xx handling that is
-exercised; time is a fake clock that `sleep` moves forward, except in the one test that really waits.
+exercised; time (the programme clock and the sender's real time alike) is fake and moves forward only when the
+sender sleeps, except in the tests that really wait. The kill tests with real processes are in
+test_outbox_crash.py.
 """
 
 from __future__ import annotations
@@ -19,12 +21,19 @@ import pytest
 from slack_sdk import WebClient
 from sqlalchemy import select
 
-from bot.delivery.outbox import LEASE, OutboxSender, SendReport
+from bot.delivery.outbox import (
+    METADATA_EVENT_TYPE,
+    BackgroundSender,
+    OutboxSender,
+    RealTime,
+    SendReport,
+    real_utc_now,
+)
 from bot.delivery.slack_client import make_client
 from bot.runtime.clock import SystemClock
 from bot.simulation.standin import SlackStandIn, StandInUser
 from storage.db import Database
-from storage.models import OutboxMessage, Pair, Participant, Person
+from storage.models import OutboxMessage, OutboxSenderRow, Pair, Participant, Person
 from storage.queries import outbox as queries
 from storage.queries.programmes import current_programme
 
@@ -32,19 +41,30 @@ TEAM = "T0OUTBOX"
 TOKEN = "xoxb-outbox-test"
 
 
-class FakeTime:
-    """A clock that only moves when the sender sleeps; a minute ahead, so rows queued during a test are due."""
+class FakeTime(RealTime):
+    """Programme time (`clock`, a minute ahead so rows queued during a test are due) and the sender's real
+    time, both moved forward only when the sender sleeps."""
 
     def __init__(self) -> None:
-        self.now = SystemClock().now() + timedelta(minutes=1)
+        self.now = real_utc_now() + timedelta(minutes=1)
+        self.real = real_utc_now()
+        self.mono = 0.0
         self.slept: list[float] = []
 
     def clock(self) -> datetime:
         return self.now
 
+    def utc(self) -> datetime:
+        return self.real
+
+    def monotonic(self) -> float:
+        return self.mono
+
     def sleep(self, seconds: float) -> None:
         self.slept.append(seconds)
         self.now += timedelta(seconds=seconds)
+        self.real += timedelta(seconds=seconds)
+        self.mono += seconds
 
 
 class Crash(BaseException):
@@ -90,13 +110,26 @@ def fake_time() -> FakeTime:
 
 
 def _sender(db: Database, client: WebClient, fake_time: FakeTime, **kwargs: Any) -> OutboxSender:
-    return OutboxSender(db, client, clock=fake_time.clock, sleep=fake_time.sleep, **kwargs)
+    return OutboxSender(db, client, clock=fake_time.clock, real_time=fake_time, **kwargs)
 
 
-def _post(db: Database, key: str, channel: str = "C1", batch: str | None = None, **payload: Any) -> int:
+def _post(
+    db: Database,
+    key: str,
+    channel: str = "C1",
+    batch: str | None = None,
+    due: datetime | None = None,
+    **payload: Any,
+) -> int:
     with db.unit_of_work() as session:
         row = queries.enqueue(
-            session, TEAM, key, "chat.postMessage", {"channel": channel, "text": key, **payload}, batch=batch
+            session,
+            TEAM,
+            key,
+            "chat.postMessage",
+            {"channel": channel, "text": key, **payload},
+            batch=batch,
+            not_before=due,
         )
         return row.id
 
@@ -396,16 +429,18 @@ def test_a_crashed_sender_is_resumed_by_a_new_one_without_sending_anything_twice
     assert _posted_texts(slack) == keys[:5]
     assert [r.status for r in _rows(db)] == ["sent"] * 5 + ["sending"] + ["pending"] * 4
 
-    fresh = _sender(db, WebClient(token=TOKEN, base_url=slack.url), fake_time)
-    early = fresh.send_due()
-    assert (early.sent, early.pending) == (0, 5)  # m5 may still be on its way: the channel waits
+    with db.unit_of_work() as session:  # the dying sender's row went with it: its claim is anyone's at once
+        assert session.scalars(select(OutboxSenderRow)).all() == []
 
-    fake_time.now += LEASE + timedelta(seconds=1)
-    report = fresh.send_due()
+    report = _sender(db, WebClient(token=TOKEN, base_url=slack.url), fake_time).send_due()
 
     assert (report.sent, report.pending) == (5, 0)
     assert _posted_texts(slack) == keys  # each once, in order
-    assert _rows(db)[5].attempts == 1  # taking a row back from a dead sender counts as an attempt
+    m5 = _rows(db)[5]
+    assert m5.attempts == 1  # taking a row back from a dead sender counts as an attempt
+    assert m5.in_doubt_since is not None
+    (looked,) = slack.calls_to("conversations.history")  # m5 was looked for before it was posted
+    assert looked.params["channel"] == "C1" and looked.params["include_all_metadata"] in (True, "true", "1")
 
 
 def test_a_limited_pass_stops_and_a_new_sender_carries_on(
@@ -423,49 +458,90 @@ def test_a_limited_pass_stops_and_a_new_sender_carries_on(
     assert _posted_texts(slack) == keys
 
 
-def test_a_crash_between_slacks_ok_and_the_commit_repeats_only_that_message(
+def test_a_crash_between_slacks_ok_and_the_commit_is_found_by_its_metadata_not_posted_again(
     db: Database, slack: SlackStandIn, fake_time: FakeTime
 ) -> None:
-    """The documented window: Slack has the message but 'sent' was never committed."""
+    """The window: Slack has the message but 'sent' was never committed. In a channel (and a DM with one
+    person) the next sender reads the history, finds the post naming the row, and records its ts."""
     keys = [f"m{i}" for i in range(5)]
     for key in keys:
         _post(db, key, channel="C1")
 
     with pytest.raises(Crash):
         _sender(db, DyingClient(dies_at_post=3, after_ok=True, token=TOKEN, base_url=slack.url), fake_time).send_due()
-    fake_time.now += LEASE + timedelta(seconds=1)
     _sender(db, WebClient(token=TOKEN, base_url=slack.url), fake_time).send_due()
 
-    assert _posted_texts(slack) == ["m0", "m1", "m2", "m2", "m3", "m4"]
+    assert _posted_texts(slack) == keys
+    m2 = _rows(db)[2]
+    (posted,) = [m for m in slack.messages("C1") if m["text"] == "m2"]
+    assert (m2.status, m2.result) == ("sent", {"channel": "C1", "ts": posted["ts"]})
+    assert posted["metadata"] == {"event_type": METADATA_EVENT_TYPE, "event_payload": {"id": m2.id, "key": "m2"}}
 
 
-def test_a_row_stuck_in_sending_beyond_the_lease_is_picked_up_again(
+def test_a_crash_after_slacks_ok_in_a_pairs_group_dm_repeats_that_message_once_and_reads_nothing(
+    db: Database, slack: SlackStandIn, fake_time: FakeTime
+) -> None:
+    """The documented exception: a pair's group DM is their private conversation, never read."""
+    with db.unit_of_work() as session:
+        for i in range(3):
+            queries.enqueue(session, TEAM, f"g{i}", "dm", {"users": ["U1", "U2"], "text": f"g{i}"})
+
+    with pytest.raises(Crash):
+        _sender(db, DyingClient(dies_at_post=2, after_ok=True, token=TOKEN, base_url=slack.url), fake_time).send_due()
+    _sender(db, WebClient(token=TOKEN, base_url=slack.url), fake_time).send_due()
+
+    assert _posted_texts(slack, slack.dm_channel_id("U1", "U2")) == ["g0", "g1", "g1", "g2"]
+    assert slack.calls_to("conversations.history") == []
+
+
+def test_rows_of_a_silent_sender_are_swept_back_and_a_live_senders_are_not(
     db: Database, slack: SlackStandIn, client: WebClient, fake_time: FakeTime
 ) -> None:
     stale = _post(db, "stale", channel="C1")
     fresh = _post(db, "fresh", channel="C2")
     with db.unit_of_work() as session:
-        session.get(OutboxMessage, stale).status = "sending"
-        session.get(OutboxMessage, stale).claimed_at = fake_time.now - LEASE - timedelta(minutes=1)
-        session.get(OutboxMessage, fresh).status = "sending"
-        session.get(OutboxMessage, fresh).claimed_at = fake_time.now - timedelta(minutes=1)
+        session.add(OutboxSenderRow(id="dead", started_at=fake_time.real, heartbeat_at=fake_time.real))
+        session.add(OutboxSenderRow(id="alive", started_at=fake_time.real, heartbeat_at=fake_time.real))
+        for row_id, sender in ((stale, "dead"), (fresh, "alive")):
+            row = session.get(OutboxMessage, row_id)
+            row.status, row.sender_id, row.claimed_at = "sending", sender, fake_time.real
+    fake_time.sleep(25)  # nobody beats for 25 s ...
+    with db.unit_of_work() as session:
+        assert queries.heartbeat(session, "alive", real_now=fake_time.real)  # ... but the live sender
 
     report = _sender(db, client, fake_time).send_due()
 
     assert (report.sent, report.pending) == (1, 1)
     assert _posted_texts(slack) == ["stale"]
-    assert [r.status for r in _rows(db)] == ["sent", "sending"]
+    assert [(r.status, r.attempts) for r in _rows(db)] == [("sent", 1), ("sending", 0)]
+
+
+def test_a_sender_silent_for_less_than_the_silence_keeps_its_claims(
+    db: Database, client: WebClient, fake_time: FakeTime
+) -> None:
+    row_id = _post(db, "m0")
+    with db.unit_of_work() as session:
+        session.add(OutboxSenderRow(id="slow", started_at=fake_time.real, heartbeat_at=fake_time.real))
+        row = session.get(OutboxMessage, row_id)
+        row.status, row.sender_id, row.claimed_at = "sending", "slow", fake_time.real
+    fake_time.sleep(19)
+
+    assert _sender(db, client, fake_time).sweep() == []
+    fake_time.sleep(2)
+    assert _sender(db, client, fake_time).sweep() == [row_id]
 
 
 def test_two_senders_cannot_both_claim_one_row(db: Database, fake_time: FakeTime) -> None:
     row_id = _post(db, "m0")
+    when = {"now": fake_time.now, "real_now": fake_time.real}
     with db.unit_of_work() as session:
-        assert queries.claim(session, row_id, now=fake_time.now, lease=LEASE) is not None
+        assert queries.claim(session, row_id, sender_id="a", **when) is not None
     with db.unit_of_work() as session:
-        assert queries.claim(session, row_id, now=fake_time.now, lease=LEASE) is None
+        assert queries.claim(session, row_id, sender_id="b", **when) is None
+    with db.unit_of_work() as session:  # "a" has no sender row: it is dead, and its claim goes back
+        assert queries.sweep(session, real_now=fake_time.real, silence=timedelta(seconds=20)) == [row_id]
     with db.unit_of_work() as session:
-        later = fake_time.now + LEASE + timedelta(seconds=1)
-        assert queries.claim(session, row_id, now=later, lease=LEASE) is not None
+        assert queries.claim(session, row_id, sender_id="b", **when) is not None
 
 
 def test_progress_counts_what_is_done_of_a_batch(
@@ -533,3 +609,123 @@ def test_a_failing_progress_callback_does_not_stop_the_sending(
     report = _sender(db, client, fake_time).drain(batch="b", on_progress=broken)
 
     assert (report.sent, report.pending) == (3, 0)
+
+
+def test_a_message_waiting_for_its_recipients_morning_does_not_hold_back_one_due_now(
+    db: Database, slack: SlackStandIn, client: WebClient, fake_time: FakeTime
+) -> None:
+    """Head-of-line blocking, the old defect: a nudge queued for the recipient's morning held back every later
+    DM to them, a check-in due now included."""
+    _post(db, "nudge-for-the-morning", channel="U1", due=fake_time.now + timedelta(hours=10))
+    _post(db, "check-in-due-now", channel="U1")
+
+    report = _sender(db, client, fake_time).send_due()
+
+    assert (report.sent, report.pending) == (1, 1)
+    assert _posted_texts(slack) == ["check-in-due-now"]
+    fake_time.now += timedelta(hours=10)
+    _sender(db, client, fake_time).send_due()
+    assert _posted_texts(slack) == ["check-in-due-now", "nudge-for-the-morning"]
+
+
+def test_a_conversations_rows_go_out_by_original_due_time_then_creation(
+    db: Database, slack: SlackStandIn, client: WebClient, fake_time: FakeTime
+) -> None:
+    later = fake_time.now + timedelta(minutes=30)
+    _post(db, "queued-first-due-later", channel="C1", due=later)
+    _post(db, "queued-second-due-sooner", channel="C1", due=fake_time.now + timedelta(minutes=10))
+    _post(db, "queued-third-due-with-the-first", channel="C1", due=later)
+    fake_time.now += timedelta(hours=1)
+
+    _sender(db, client, fake_time).send_due()
+
+    assert _posted_texts(slack, "C1") == [
+        "queued-second-due-sooner",
+        "queued-first-due-later",
+        "queued-third-due-with-the-first",
+    ]
+
+
+def test_a_retrying_intro_keeps_its_due_time_and_is_never_overtaken_by_its_ground_rules(
+    db: Database, slack: SlackStandIn, client: WebClient, fake_time: FakeTime
+) -> None:
+    due = fake_time.now - timedelta(seconds=5)
+    with db.unit_of_work() as session:  # one decision, one due time for both
+        for key in ("intro", "ground-rules"):
+            queries.enqueue(session, TEAM, key, "dm", {"users": ["U1", "U2"], "text": key}, not_before=due)
+        queries.enqueue(session, TEAM, "elsewhere", "dm", {"users": ["U3"], "text": "elsewhere"}, not_before=due)
+    slack.fail_next("chat.postMessage", status=503)
+
+    sender = _sender(db, client, fake_time)
+    first = sender.send_due()
+
+    assert (first.sent, first.retried) == (1, 1)
+    assert _posted_texts(slack) == ["elsewhere"]
+    intro = _rows(db)[0]
+    assert intro.not_before == due  # the retry moved only its next attempt, in real time
+    assert intro.next_attempt_at == fake_time.real + timedelta(seconds=1)
+    fake_time.now += timedelta(days=1)  # programme time racing ahead changes nothing for the retry ...
+    assert sender.send_due().sent == 0
+    sender.drain(timeout=60)  # ... real time passing does
+    assert _posted_texts(slack, slack.dm_channel_id("U1", "U2")) == ["intro", "ground-rules"]
+
+
+def test_send_ids_sends_those_rows_only_and_waits_behind_an_earlier_row_of_their_conversation(
+    db: Database, slack: SlackStandIn, client: WebClient, fake_time: FakeTime
+) -> None:
+    other_team = _post(db, "someone-elses", channel="C9")
+    earlier = _post(db, "earlier-in-c1", channel="C1")
+    mine = _post(db, "mine-in-c1", channel="C1")
+    mine_too = _post(db, "mine-in-c2", channel="C2")
+
+    report = _sender(db, client, fake_time).send_ids([mine, mine_too])
+
+    assert report.sent == 1
+    assert _posted_texts(slack) == ["mine-in-c2"]  # mine-in-c1 must not overtake earlier-in-c1
+    statuses = {r.id: r.status for r in _rows(db)}
+    assert statuses == {other_team: "pending", earlier: "pending", mine: "pending", mine_too: "sent"}
+
+
+def test_recording_collects_the_rows_a_unit_of_work_queued_and_found(db: Database) -> None:
+    existing = _post(db, "already-there")
+    with queries.recording() as ids, db.unit_of_work() as session:
+        new = queries.enqueue(session, TEAM, "new", "chat.postMessage", {"channel": "C1", "text": "new"}).id
+        queries.enqueue(session, TEAM, "already-there", "chat.postMessage", {"channel": "C1", "text": "x"})
+        many = queries.enqueue_many(
+            session, TEAM, [queries.Call("bulk", "chat.postMessage", {"channel": "C2", "text": "b"}, real_utc_now())]
+        )
+    _post(db, "outside")
+
+    assert ids == [new, existing, many["bulk"]]
+
+
+def test_a_background_sender_beats_sweeps_and_sends_without_being_asked(db: Database, slack: SlackStandIn) -> None:
+    """What every `serve` process runs: a dead sender's claim and a newly due row both go out on their own."""
+    orphan = _post(db, "orphan", channel="C1")
+    with db.unit_of_work() as session:  # claimed by a sender that died without a trace
+        row = session.get(OutboxMessage, orphan)
+        row.status, row.sender_id, row.claimed_at = "sending", "gone", real_utc_now()
+    background = BackgroundSender(
+        db,
+        WebClient(token=TOKEN, base_url=slack.url),
+        clock=SystemClock().now,
+        heartbeat_seconds=0.1,
+        silence_seconds=0.5,
+        sweep_seconds=0.2,
+    ).start()
+    try:
+        _post(db, "new", channel="C2")
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and {r.status for r in _rows(db)} != {"sent"}:
+            time.sleep(0.05)
+        time.sleep(0.3)  # a few heartbeats
+        with db.unit_of_work() as session:
+            (beating,) = session.scalars(select(OutboxSenderRow)).all()
+        assert beating.id == background.presence.id
+        assert beating.heartbeat_at > beating.started_at
+    finally:
+        background.stop()
+
+    assert sorted(_posted_texts(slack)) == ["new", "orphan"]
+    with db.unit_of_work() as session:
+        assert session.scalars(select(OutboxSenderRow)).all() == []  # a clean stop leaves no sender row

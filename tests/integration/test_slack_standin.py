@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import threading
 import time
 
 import pytest
@@ -469,3 +470,122 @@ def test_reset_forgets_calls_and_used_trigger_ids_but_keeps_users(client, slack)
     assert slack.calls == []
     assert client.views_open(trigger_id="111.222.xxx", view=MODAL)["ok"]
     assert client.users_info(user=ADA.id)["ok"]
+
+
+# ---------------------------------------------------------------- message metadata and history
+
+
+def test_post_message_keeps_valid_metadata_and_history_shows_it_only_when_asked(client, slack):
+    metadata = {"event_type": "outbox_row", "event_payload": {"id": 7, "key": "intro:7"}}
+    posted = client.chat_postMessage(channel="C1", text="hello", metadata=metadata)
+
+    assert posted["message"]["metadata"] == metadata
+    plain = client.conversations_history(channel="C1")
+    assert [m["ts"] for m in plain["messages"]] == [posted["ts"]]
+    assert "metadata" not in plain["messages"][0]
+    full = client.conversations_history(channel="C1", include_all_metadata=True)
+    assert full["messages"][0]["metadata"] == metadata
+    assert (full["has_more"], full["response_metadata"]["next_cursor"]) == (False, "")
+
+
+def test_post_message_refuses_metadata_of_the_wrong_shape(client, slack):
+    for broken in ({"event_type": "x"}, {"event_payload": {}}, {"event_type": "x", "event_payload": "y"}, ["x"]):
+        with pytest.raises(SlackApiError) as refused:
+            client.chat_postMessage(channel="C1", text="hello", metadata=broken)
+        assert refused.value.response["error"] == "invalid_metadata_format"
+    assert slack.messages("C1") == []
+
+
+def test_an_event_type_slack_ignores_posts_the_message_without_metadata_and_warns(client, slack):
+    posted = client.chat_postMessage(channel="C1", text="hi", metadata={"event_type": "a.b", "event_payload": {}})
+
+    assert posted["warning"] == "invalid_metadata_schema"
+    (message,) = client.conversations_history(channel="C1", include_all_metadata=True)["messages"]
+    assert "metadata" not in message
+
+
+def test_history_is_newest_first_bounded_by_oldest_and_paged(client, slack):
+    ts = [client.chat_postMessage(channel="C1", text=f"m{i}")["ts"] for i in range(5)]
+
+    after = client.conversations_history(channel="C1", oldest=ts[1])
+    assert [m["text"] for m in after["messages"]] == ["m4", "m3", "m2"]  # oldest is exclusive by default
+    inclusive = client.conversations_history(channel="C1", oldest=ts[1], inclusive=True)
+    assert [m["text"] for m in inclusive["messages"]] == ["m4", "m3", "m2", "m1"]
+    first = client.conversations_history(channel="C1", limit=2)
+    assert ([m["text"] for m in first["messages"]], first["has_more"]) == (["m4", "m3"], True)
+    cursor = first["response_metadata"]["next_cursor"]
+    second = client.conversations_history(channel="C1", limit=2, cursor=cursor)
+    assert [m["text"] for m in second["messages"]] == ["m2", "m1"]
+
+
+def test_history_of_a_group_dm_needs_mpim_history_which_the_app_is_not_granted(client, slack):
+    group = client.conversations_open(users=f"{ADA.id},{BOB.id}")["channel"]["id"]
+    client.chat_postMessage(channel=group, text="private to the pair")
+    dm = client.conversations_open(users=ADA.id)["channel"]["id"]
+    client.chat_postMessage(channel=dm, text="to Ada")
+
+    with pytest.raises(SlackApiError) as refused:
+        client.conversations_history(channel=group)
+    assert refused.value.response["error"] == "missing_scope"
+    assert refused.value.response["needed"] == "mpim:history"
+    assert [m["text"] for m in client.conversations_history(channel=dm)["messages"]] == ["to Ada"]
+    private = slack.add_channel("CPRIVATE", is_private=True)["id"]
+    with pytest.raises(SlackApiError) as no_groups:
+        client.conversations_history(channel=private)
+    assert no_groups.value.response["needed"] == "groups:history"
+
+
+def test_an_app_granted_mpim_history_may_read_a_group_dm():
+    with SlackStandIn(users=[ADA, BOB], scopes={"mpim:history", "mpim:write", "chat:write"}) as slack:
+        client = WebClient(token="xoxb-test", base_url=slack.url)
+        group = client.conversations_open(users=f"{ADA.id},{BOB.id}")["channel"]["id"]
+        client.chat_postMessage(channel=group, text="hi")
+        assert [m["text"] for m in client.conversations_history(channel=group)["messages"]] == ["hi"]
+
+
+def test_a_call_held_before_it_is_stored_is_dropped_unanswered(slack):
+    held = slack.hold("chat.postMessage", after_store=False, timeout=5)
+    client = WebClient(token="xoxb-test", base_url=slack.url, timeout=5, retry_handlers=[])
+    errors = []
+
+    def post():
+        try:
+            client.chat_postMessage(channel="C1", text="lost")
+        except Exception as error:  # the connection closes without an answer
+            errors.append(error)
+
+    thread = threading.Thread(target=post)
+    thread.start()
+    assert held.reached.wait(5)
+    held.release()
+    thread.join(10)
+
+    assert len(errors) == 1
+    assert slack.messages("C1") == []
+
+
+def test_a_call_held_after_it_is_stored_is_answered_only_on_release(slack):
+    held = slack.hold("chat.postMessage", after_store=True, timeout=5)
+    client = WebClient(token="xoxb-test", base_url=slack.url, timeout=5)
+    answers = []
+
+    thread = threading.Thread(target=lambda: answers.append(client.chat_postMessage(channel="C1", text="kept")))
+    thread.start()
+    assert held.reached.wait(5)
+    assert [m["text"] for m in slack.messages("C1")] == ["kept"]  # stored ...
+    assert answers == []  # ... not yet answered
+    held.release()
+    thread.join(10)
+    assert answers[0]["ts"] == slack.messages("C1")[0]["ts"]
+
+
+def test_history_answers_in_the_documented_shape_and_refuses_a_bad_cursor(client, slack):
+    documented = load_example("conversations.history.ok.example.json")
+    client.chat_postMessage(channel="C1", text="hi")
+
+    answer = client.conversations_history(channel="C1").data
+    assert set(documented) <= set(answer)
+    assert set(documented["messages"][0]) <= set(answer["messages"][0])
+    with pytest.raises(SlackApiError) as refused:
+        client.conversations_history(channel="C1", cursor="bm9wZQ==")
+    assert refused.value.response["error"] == "invalid_cursor"

@@ -53,6 +53,8 @@ def test_manifest_asks_only_for_scopes_the_code_uses() -> None:
         "chat:write": [r"chat_postMessage|chat\.postMessage"],
         "im:write": [r"conversations_open|conversations\.open"],
         "mpim:write": [r"conversations_open|conversations\.open"],
+        "im:history": [r"conversations_history"],
+        "channels:history": [r"conversations_history"],
         "users:read": [r"users_info"],
         "users:read.email": [r"users_lookupByEmail"],
         "usergroups:read": [r"usergroups_users_list"],
@@ -65,3 +67,11 @@ def test_manifest_asks_only_for_scopes_the_code_uses() -> None:
     assert set(scopes) <= set(needs), f"unexplained scopes: {set(scopes) - set(needs)}"
     unused = [s for s in scopes if not any(re.search(p, code) for p in needs[s])]
     assert unused == [], f"scopes the code does not use: {unused}"
+
+
+def test_the_outbox_never_asks_to_read_a_group_dm_or_a_private_channel() -> None:
+    """Reading a pair's group DM means reading their private conversation; a private channel, its members'.
+    The outbox accepts one possible duplicate there after a crash instead (docs/delivery.md)."""
+    scopes = set(_manifest()["oauth_config"]["scopes"]["bot"])
+    assert {"mpim:history", "groups:history"} & scopes == set()
+    assert {"im:history", "channels:history"} <= scopes
