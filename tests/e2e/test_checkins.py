@@ -105,6 +105,14 @@ def _details(app: RunningApp, user: str, message: dict[str, Any]) -> dict[str, A
     return wait_for(lambda: app.slack.calls_to("views.open")[before:])[0].params["view"]
 
 
+def _fresh_home(app: RunningApp, user: str) -> str:
+    """The App Home published for `user` after this moment's app_home_opened (not an older view)."""
+    before = len(app.slack.calls_to("views.publish"))
+    app.driver.home_opened(user)
+    views = wait_for(lambda: [c for c in app.slack.calls_to("views.publish")[before:] if c.params["user_id"] == user])
+    return json.dumps(views[-1].params["view"])
+
+
 def test_a_passed_session_gets_one_private_checkin_per_party_once(
     paired: tuple[RunningApp, int], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
@@ -196,11 +204,12 @@ def test_a_senior_must_name_an_action_and_it_stays_private(
     assert app.driver.submit_view(MENTEE, modal, {**rating, "action": {"value": {"value": secret}}}).body == ""
     wait_for(lambda: "Sponsor" in json.dumps(app.slack.message(senior_dm["channel"], senior_dm["ts"])))
     # the partner never sees it: not in anything sent to the mentor, nor any channel but the senior's DM
-    app.driver.home_opened(MENTOR)
-    wait_for(lambda: [c for c in app.slack.calls_to("views.publish") if c.params["user_id"] == MENTOR])
+    home = _fresh_home(app, MENTOR)
+    assert "Your sessions" in home  # the view published after the answer, listing this very session
     to_mentor = json.dumps([m for m in app.slack.messages() if m["channel"] != senior_dm["channel"]])
     to_mentor += json.dumps([c.params for c in app.slack.calls_to("views.publish") if c.params["user_id"] == MENTOR])
     assert "Sponsor" not in to_mentor
+    assert "Sponsor" in _fresh_home(app, MENTEE)  # ... while the senior's own App Home shows it
     assert "<!channel>" not in json.dumps(app.slack.message(senior_dm["channel"], senior_dm["ts"]))
 
 

@@ -8,8 +8,9 @@ from sqlalchemy import select
 
 from bot.participants import enrolment as participants
 from storage.models import Cohort, Participant, SurveyResponse
+from storage.queries import participants as participants_queries
 from storage.queries.programmes import current_programme
-from tests.support.flows import join, wait_for
+from tests.support.flows import holds_for, join, wait_for
 from tests.support.harness import RunningApp
 
 TEAM = "T0TEAM"
@@ -54,7 +55,8 @@ def test_pause_and_resume_change_the_status_and_say_so(running_app: RunningApp) 
 
 
 def test_leave_asks_to_confirm_then_erases_answers_on_request(running_app: RunningApp) -> None:
-    join(running_app, "U0JUNIOR")
+    join(running_app, "U0JUNIOR", perspectives="Ask me about the night shift")
+    _answer_a_closing_survey(running_app, "U0JUNIOR")
     body = running_app.driver.command("U0JUNIOR", "leave").json()
     actions = next(b for b in body["blocks"] if b["type"] == "actions")["elements"]
     assert {a["value"] for a in actions} == {"keep", "erase", "stay"}
@@ -65,9 +67,17 @@ def test_leave_asks_to_confirm_then_erases_answers_on_request(running_app: Runni
     running_app.driver.click("U0JUNIOR", "leave_confirm", "erase", block_id="leave")
     wait_for(lambda: running_app.slack.calls_to("views.publish")[published:])
     with running_app.db.unit_of_work() as session:
-        assert session.scalars(select(Participant.status)).one() == "left"
+        participant = session.scalars(select(Participant)).one()
+        assert (participant.status, participant.perspectives) == ("left", "")
+        assert session.scalars(select(SurveyResponse)).all() == []
     replies = wait_for(lambda: running_app.slack.response_url_posts)
-    assert "erased" in replies[-1]["body"]["text"] if "body" in replies[-1] else "erased" in str(replies[-1])
+    assert [r["payload"]["text"] for r in replies] == [
+        "You've left the programme and 1 of your check-in and survey answers were erased. Thank you for taking part."
+    ]
+    assert replies[0]["payload"]["replace_original"] is True
+    # a second click finds nothing left to erase and leaves the first click's answer alone
+    running_app.driver.click("U0JUNIOR", "leave_confirm", "erase", block_id="leave")
+    holds_for(lambda: len(running_app.slack.response_url_posts) == 1, seconds=1.0)
 
 
 def test_someone_who_left_is_not_revived_by_pause_or_resume_and_home_offers_only_joining(
@@ -87,11 +97,12 @@ def test_someone_who_left_is_not_revived_by_pause_or_resume_and_home_offers_only
     assert "home_join" in buttons and not buttons & {"home_pause", "home_leave", "home_schedule", "home_log"}
 
 
-def test_erasing_also_removes_the_closing_survey_answers(running_app: RunningApp) -> None:
-    join(running_app, "U0JUNIOR")
-    with running_app.db.unit_of_work() as session:
-        participant = session.scalars(select(Participant)).one()
+def _answer_a_closing_survey(app: RunningApp, user_id: str) -> None:
+    """The participant answered a closed cohort's closing survey (one answer to erase)."""
+    with app.db.unit_of_work() as session:
         programme = current_programme(session, TEAM)
+        participant = participants_queries.participant_by_slack_id(session, programme.id, user_id)
+        assert participant is not None
         cohort = Cohort(
             team_id=TEAM, programme_id=programme.id, name="Spring", audience="everyone", status="closed",
             starts_at=datetime(2026, 1, 5, tzinfo=UTC), ends_at=datetime(2026, 6, 30, tzinfo=UTC), opened_by="U0ADMIN",
@@ -101,6 +112,11 @@ def test_erasing_also_removes_the_closing_survey_answers(running_app: RunningApp
         session.add(
             SurveyResponse(team_id=TEAM, cohort_id=cohort.id, participant_id=participant.id, what_changed="My boss")
         )
+
+
+def test_erasing_also_removes_the_closing_survey_answers(running_app: RunningApp) -> None:
+    join(running_app, "U0JUNIOR")
+    _answer_a_closing_survey(running_app, "U0JUNIOR")
     assert participants.erase(running_app.db, TEAM, "U0JUNIOR") == participants.Erasure(1, repeat=False)
     assert participants.erase(running_app.db, TEAM, "U0JUNIOR") == participants.Erasure(0, repeat=True)
     with running_app.db.unit_of_work() as session:

@@ -18,6 +18,15 @@ def wait_for(predicate: Any, timeout: float = 5.0) -> Any:
     raise AssertionError("condition not met in time")
 
 
+def holds_for(predicate: Any, seconds: float) -> None:
+    """`predicate` stays true for `seconds`: for 'nothing more happens' after an asynchronous request. A slow
+    machine can only make this pass wrongly, never fail wrongly."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        assert predicate(), "condition stopped holding"
+        time.sleep(0.02)
+
+
 def join_values(
     role: str = "mentor",
     department: str = "Customer Service",
