@@ -20,6 +20,7 @@ from storage.db import Database
 from storage.models import CheckIn, Lease, NudgeLog, OutboxMessage, Person
 from storage.queries import leases
 from tests.support.factories import add_session, make_pair
+from tests.support.flows import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 TEAM = "T0SCHED"
@@ -111,15 +112,6 @@ def _checkin_dms(slack: SlackStandIn) -> list[dict]:
     return [m for m in slack.messages() if "How did your session" in m.get("text", "")]
 
 
-def _wait(predicate, timeout: float = 20.0) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.2)
-    raise AssertionError("not in time")
-
-
 def _check_ins(db: Database) -> int:
     with db.unit_of_work() as session:
         return len(session.scalars(select(CheckIn)).all())
@@ -168,14 +160,14 @@ def test_two_serve_processes_run_each_job_once_and_the_survivor_takes_over(db: D
         processes = [_serve(db.url, slack, tmp_path) for _ in range(2)]
         try:
             # decisions are written once; their DMs may wait for the recipient's working hours
-            _wait(lambda: _check_ins(db) >= 2 and _nudges(db) >= 1)
+            wait_for(lambda: _check_ins(db) >= 2 and _nudges(db) >= 1, timeout=20)
             time.sleep(3)  # several more job intervals in both processes
             assert (_check_ins(db), _nudges(db)) == (2, 1)
             _assert_each_due_checkin_sent_once(db, slack)
             leader = _leader_pid(db)
             os.kill(leader, signal.SIGKILL)
             add_session(db, TEAM, pair_id, datetime.now(UTC) - timedelta(minutes=5))
-            _wait(lambda: _check_ins(db) >= 4, timeout=30)
+            wait_for(lambda: _check_ins(db) >= 4, timeout=30)
             time.sleep(3)
             assert (_check_ins(db), _nudges(db)) == (4, 1)
             _assert_each_due_checkin_sent_once(db, slack)
