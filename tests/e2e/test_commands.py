@@ -7,9 +7,10 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 
 from bot.participants import enrolment as participants
-from storage.models import Cohort, Participant, SurveyResponse
+from storage.models import CheckIn, Cohort, Pair, Participant, SurveyResponse
 from storage.queries import participants as participants_queries
 from storage.queries.programmes import current_programme
+from tests.support.factories import add_session, make_pair
 from tests.support.flows import holds_for, join, wait_for
 from tests.support.harness import RunningApp
 
@@ -114,13 +115,30 @@ def _answer_a_closing_survey(app: RunningApp, user_id: str) -> None:
         )
 
 
-def test_erasing_also_removes_the_closing_survey_answers(running_app: RunningApp) -> None:
-    join(running_app, "U0JUNIOR")
-    _answer_a_closing_survey(running_app, "U0JUNIOR")
-    assert participants.erase(running_app.db, TEAM, "U0JUNIOR") == participants.Erasure(1, repeat=False)
-    assert participants.erase(running_app.db, TEAM, "U0JUNIOR") == participants.Erasure(0, repeat=True)
-    with running_app.db.unit_of_work() as session:
+def test_erasing_removes_ones_own_check_in_and_survey_answers_and_keeps_the_partners(
+    running_app: RunningApp,
+) -> None:
+    db = running_app.db
+    pair_id = make_pair(db, TEAM, "U0M1", "U0S1")
+    meeting = add_session(db, TEAM, pair_id, datetime(2026, 11, 4, 14, tzinfo=UTC), state="held")
+    with db.unit_of_work() as session:
+        pair = session.get(Pair, pair_id)
+        assert pair is not None
+        for participant_id, side, action in (
+            (pair.mentee_id, "senior", "Shadow the night shift"),
+            (pair.mentor_id, "junior", None),
+        ):
+            session.add(
+                CheckIn(team_id=TEAM, session_id=meeting, participant_id=participant_id, side=side, outcome="held",
+                        rating=4, action=action, two_way="yes" if side == "junior" else None)
+            )  # fmt: skip
+    _answer_a_closing_survey(running_app, "U0S1")
+    assert participants.erase(db, TEAM, "U0S1") == participants.Erasure(2, repeat=False)
+    assert participants.erase(db, TEAM, "U0S1") == participants.Erasure(0, repeat=True)
+    with db.unit_of_work() as session:
         assert session.scalars(select(SurveyResponse)).all() == []
+        kept = session.scalars(select(CheckIn)).all()
+        assert [(c.side, c.rating) for c in kept] == [("junior", 4)]  # the partner's own answer is theirs
 
 
 def test_schedule_and_log_without_a_pair_answer_privately_and_home_offers_neither(running_app: RunningApp) -> None:
