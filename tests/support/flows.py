@@ -1,4 +1,5 @@
-"""Flows the end-to-end tests share: waiting for the app's asynchronous work, joining through the modal."""
+"""Flows the end-to-end tests share: waiting for the app's asynchronous work (or for nothing more to happen),
+joining through the modal, running a job through the CLI, finding a button, reading the stored pairs."""
 
 from __future__ import annotations
 
