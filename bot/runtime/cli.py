@@ -181,6 +181,9 @@ def _export(settings: Settings, out: str, team: str | None, now_raw: str | None)
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # Alembic logs a line per plugin and per migration step at INFO on every schema check, which every command
+    # makes; a person at the terminal needs only its warnings and errors.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     try:
         settings = load_settings()
         if args.command == "serve":

@@ -11,7 +11,6 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.matching import rounds as match_flow
-from bot.runtime import cli
 from bot.runtime.clock import SystemClock
 from bot.sessions import checkins
 from bot.sessions import scheduling as sessions
@@ -19,7 +18,7 @@ from bot.sessions.reconcile import Answer, Verdict, reconcile
 from bot.simulation.standin import StandInUser
 from storage.models import CheckIn, MentoringSession, OutboxMessage, Pair
 from tests.support.factories import working_afternoon
-from tests.support.flows import join, wait_for
+from tests.support.flows import button, join, run_job, wait_for
 from tests.support.harness import ADMIN, RunningApp
 
 MENTOR, MENTEE = "U0JUNIOR", "U0LEE"
@@ -69,15 +68,6 @@ def paired(running_app: RunningApp) -> tuple[RunningApp, int]:
     return running_app, pair_id
 
 
-def _run_job(app: RunningApp, name: str, now: datetime, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test-token")
-    monkeypatch.setenv("SLACK_SIGNING_SECRET", "x")
-    monkeypatch.setenv("SLACK_API_URL", app.slack.url)
-    monkeypatch.setenv("DATABASE_URL", app.db.url)
-    assert cli.main(["run-job", name, "--now", now.isoformat()]) == 0
-
-
 def _session_at(app: RunningApp, pair_id: int, when: datetime) -> int:
     result = sessions.schedule(
         app.db, app.driver.team_id, pair_id, MENTOR, when, override_hours=True, now=when - timedelta(days=1)
@@ -90,20 +80,20 @@ def _checkin_dm(app: RunningApp, user: str) -> dict[str, Any]:
     return wait_for(lambda: [m for m in app.slack.messages(user) if "How did your session" in m.get("text", "")])[-1]
 
 
-def _value(message: dict[str, Any], action_id: str) -> str:
-    for block in message["blocks"]:
-        for element in block.get("elements", []):
-            if element.get("action_id") == action_id:
-                return element["value"]
-    raise AssertionError(action_id)
-
-
 def _details(app: RunningApp, user: str, message: dict[str, Any]) -> dict[str, Any]:
     before = len(app.slack.calls_to("views.open"))
     app.driver.click(
-        user, "checkin_held", _value(message, "checkin_held"), channel_id=message["channel"], message=message
+        user, "checkin_held", button(message, "checkin_held")["value"], channel_id=message["channel"], message=message
     )
     return wait_for(lambda: app.slack.calls_to("views.open")[before:])[0].params["view"]
+
+
+def _fresh_home(app: RunningApp, user: str) -> str:
+    """The App Home published for `user` after this moment's app_home_opened (not an older view)."""
+    before = len(app.slack.calls_to("views.publish"))
+    app.driver.home_opened(user)
+    views = wait_for(lambda: [c for c in app.slack.calls_to("views.publish")[before:] if c.params["user_id"] == user])
+    return json.dumps(views[-1].params["view"])
 
 
 def test_a_passed_session_gets_one_private_checkin_per_party_once(
@@ -112,10 +102,10 @@ def test_a_passed_session_gets_one_private_checkin_per_party_once(
     app, pair_id = paired
     when = datetime(2026, 12, 1, 15, tzinfo=UTC)
     _session_at(app, pair_id, when)
-    _run_job(app, "checkins", when - timedelta(minutes=1), monkeypatch, tmp_path)
+    run_job(app, "checkins", when - timedelta(minutes=1), monkeypatch, tmp_path)
     assert [m for m in app.slack.messages() if "How did your session" in m.get("text", "")] == []
-    _run_job(app, "checkins", when + timedelta(hours=2), monkeypatch, tmp_path)
-    _run_job(app, "checkins", when + timedelta(hours=3), monkeypatch, tmp_path)  # replay: nothing new
+    run_job(app, "checkins", when + timedelta(hours=2), monkeypatch, tmp_path)
+    run_job(app, "checkins", when + timedelta(hours=3), monkeypatch, tmp_path)  # replay: nothing new
     asked = [m for m in app.slack.messages() if "How did your session" in m.get("text", "")]
     assert sorted(m["requested_channel"] for m in asked) == sorted([MENTOR, MENTEE])
     with app.db.unit_of_work() as session:
@@ -128,7 +118,7 @@ def test_answers_are_stored_reconciled_by_side_and_replays_change_nothing(
     app, pair_id = paired
     when = datetime(2026, 12, 1, 15, tzinfo=UTC)
     session_id = _session_at(app, pair_id, when)
-    _run_job(app, "checkins", when + timedelta(hours=2), monkeypatch, tmp_path)
+    run_job(app, "checkins", when + timedelta(hours=2), monkeypatch, tmp_path)
 
     junior_dm = _checkin_dm(app, MENTOR)
     modal = _details(app, MENTOR, junior_dm)
@@ -157,12 +147,14 @@ def test_answers_are_stored_reconciled_by_side_and_replays_change_nothing(
         app.driver.click(
             MENTEE,
             "checkin_they_cancelled",
-            _value(senior_dm, "checkin_they_cancelled"),
+            button(senior_dm, "checkin_they_cancelled")["value"],
             channel_id=senior_dm["channel"],
             message=senior_dm,
         )
     wait_for(lambda: "partner cancelled" in json.dumps(app.slack.message(senior_dm["channel"], senior_dm["ts"])))
-    app.driver.click("U0BOSS", "checkin_i_cancelled", _value(senior_dm, "checkin_i_cancelled"), channel_id="D0X")
+    app.driver.click(
+        "U0BOSS", "checkin_i_cancelled", button(senior_dm, "checkin_i_cancelled")["value"], channel_id="D0X"
+    )
     refusal = wait_for(
         lambda: [c for c in app.slack.calls_to("chat.postEphemeral") if "isn't yours" in c.params["text"]]
     )
@@ -182,7 +174,7 @@ def test_a_senior_must_name_an_action_and_it_stays_private(
     app, pair_id = paired
     when = datetime(2026, 12, 1, 15, tzinfo=UTC)
     _session_at(app, pair_id, when)
-    _run_job(app, "checkins", when + timedelta(hours=2), monkeypatch, tmp_path)
+    run_job(app, "checkins", when + timedelta(hours=2), monkeypatch, tmp_path)
     senior_dm = _checkin_dm(app, MENTEE)
     modal = _details(app, MENTEE, senior_dm)
     assert [b["block_id"] for b in modal["blocks"]] == ["rating", "action"]
@@ -197,11 +189,12 @@ def test_a_senior_must_name_an_action_and_it_stays_private(
     assert app.driver.submit_view(MENTEE, modal, {**rating, "action": {"value": {"value": secret}}}).body == ""
     wait_for(lambda: "Sponsor" in json.dumps(app.slack.message(senior_dm["channel"], senior_dm["ts"])))
     # the partner never sees it: not in anything sent to the mentor, nor any channel but the senior's DM
-    app.driver.home_opened(MENTOR)
-    wait_for(lambda: [c for c in app.slack.calls_to("views.publish") if c.params["user_id"] == MENTOR])
+    home = _fresh_home(app, MENTOR)
+    assert "Your sessions" in home  # the view published after the answer, listing this very session
     to_mentor = json.dumps([m for m in app.slack.messages() if m["channel"] != senior_dm["channel"]])
     to_mentor += json.dumps([c.params for c in app.slack.calls_to("views.publish") if c.params["user_id"] == MENTOR])
     assert "Sponsor" not in to_mentor
+    assert "Sponsor" in _fresh_home(app, MENTEE)  # ... while the senior's own App Home shows it
     assert "<!channel>" not in json.dumps(app.slack.message(senior_dm["channel"], senior_dm["ts"]))
 
 
@@ -211,11 +204,11 @@ def test_a_reschedule_answer_creates_the_new_session_and_closes_the_old(
     app, pair_id = paired
     when = working_afternoon() - timedelta(hours=2)
     session_id = _session_at(app, pair_id, when)
-    _run_job(app, "checkins", working_afternoon(), monkeypatch, tmp_path)
+    run_job(app, "checkins", working_afternoon(), monkeypatch, tmp_path)
     dm = _checkin_dm(app, MENTOR)
     before = len(app.slack.calls_to("views.open"))
     app.driver.click(
-        MENTOR, "checkin_rescheduled", _value(dm, "checkin_rescheduled"), channel_id=dm["channel"], message=dm
+        MENTOR, "checkin_rescheduled", button(dm, "checkin_rescheduled")["value"], channel_id=dm["channel"], message=dm
     )
     modal = wait_for(lambda: app.slack.calls_to("views.open")[before:])[0].params["view"]
     new_time = int((SystemClock().now() + timedelta(days=3)).timestamp())
@@ -290,10 +283,10 @@ def test_app_home_shows_history_with_own_answers(
     app, pair_id = paired
     when = working_afternoon() - timedelta(hours=3)
     _session_at(app, pair_id, when)
-    _run_job(app, "checkins", working_afternoon(), monkeypatch, tmp_path)
+    run_job(app, "checkins", working_afternoon(), monkeypatch, tmp_path)
     dm = _checkin_dm(app, MENTOR)
     app.driver.click(
-        MENTOR, "checkin_i_cancelled", _value(dm, "checkin_i_cancelled"), channel_id=dm["channel"], message=dm
+        MENTOR, "checkin_i_cancelled", button(dm, "checkin_i_cancelled")["value"], channel_id=dm["channel"], message=dm
     )
     wait_for(lambda: "you cancelled" in json.dumps(app.slack.message(dm["channel"], dm["ts"])))
     app.driver.home_opened(MENTOR)
@@ -317,7 +310,7 @@ def test_reminders_repeat_the_ground_rules_once(
     when = datetime(2026, 12, 1, 15, tzinfo=UTC)
     _session_at(app, pair_id, when)
     for hours in (30, 20, 10):
-        _run_job(app, "reminders", when - timedelta(hours=hours), monkeypatch, tmp_path)
+        run_job(app, "reminders", when - timedelta(hours=hours), monkeypatch, tmp_path)
     reminders = [m for m in app.slack.messages() if m.get("text", "").startswith("Reminder")]
     assert sorted(m["requested_channel"] for m in reminders) == sorted([MENTOR, MENTEE])
     assert all("Where we meet" in json.dumps(m["blocks"]) for m in reminders)
@@ -356,7 +349,7 @@ def test_a_checkin_due_in_someones_quiet_hours_waits_for_their_morning(
     app, pair_id = paired
     when = datetime(2026, 12, 2, 19, 30, tzinfo=UTC)  # a Wednesday
     _session_at(app, pair_id, when)
-    _run_job(app, "checkins", datetime(2026, 12, 2, 21, 0, tzinfo=UTC), monkeypatch, tmp_path)
+    run_job(app, "checkins", datetime(2026, 12, 2, 21, 0, tzinfo=UTC), monkeypatch, tmp_path)
     asked = [m for m in app.slack.messages() if "How did your session" in m.get("text", "")]
     assert [m["requested_channel"] for m in asked] == [MENTEE]  # 16:00 in New York; 21:00 in London waits
     with app.db.unit_of_work() as session:

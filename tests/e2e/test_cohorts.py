@@ -17,7 +17,7 @@ from bot.sessions import checkins, follow_ups
 from bot.simulation.standin import StandInUser
 from storage.models import ActionFollowUp, CheckIn, Cohort, Pair, Participant, SurveyResponse
 from tests.support.factories import add_session, working_afternoon
-from tests.support.flows import join, wait_for
+from tests.support.flows import button, join, pairs_of, wait_for
 from tests.support.harness import ADMIN, RunningApp, services_at
 
 EXTRA = (
@@ -48,23 +48,9 @@ def _four(app: RunningApp) -> None:
     join(app, "U0KIM", role="mentor", level="2", department="Finance", offered=("Workplace culture",))
 
 
-def _pairs(app: RunningApp, status: str = "active") -> set[tuple[str, str]]:
-    with app.db.unit_of_work() as session:
-        rows = session.scalars(select(Pair).where(Pair.status == status)).all()
-        return {(p.mentor.person.slack_user_id, p.mentee.person.slack_user_id) for p in rows}
-
-
 def _match(app: RunningApp) -> None:
     run = match_flow.propose(app.db, app.driver.team_id, ADMIN)
     match_flow.approve(app.db, app.driver.team_id, run.id, ADMIN)
-
-
-def _button(message: dict[str, Any], action_id: str) -> str:
-    for block in message["blocks"]:
-        for element in block.get("elements", []):
-            if element.get("action_id") == action_id:
-                return element["value"]
-    raise AssertionError(action_id)
 
 
 def test_an_admin_opens_a_cohort_that_adopts_everyone_already_in(running_app: RunningApp) -> None:
@@ -117,13 +103,13 @@ def test_closing_ends_pairs_kindly_surveys_everyone_and_the_next_cohort_never_re
     _four(running_app)
     _open_cohort(running_app, "Spring 2027")
     _match(running_app)
-    first_pairs = _pairs(running_app)
+    first_pairs = pairs_of(running_app, "active")
     assert len(first_pairs) == 2
 
     running_app.driver.command(ADMIN, "cohort close")
     running_app.driver.click(ADMIN, "cohort_close", "close")
     wait_for(lambda: [m for m in running_app.slack.messages(ADMIN) if "sent the survey" in m.get("text", "")])
-    assert _pairs(running_app) == set() and _pairs(running_app, "ended") == first_pairs
+    assert pairs_of(running_app, "active") == set() and pairs_of(running_app, "ended") == first_pairs
 
     def sent(words: str) -> list[dict[str, Any]]:
         return [m for m in running_app.slack.messages() if words in m.get("text", "")]
@@ -137,7 +123,7 @@ def test_closing_ends_pairs_kindly_surveys_everyone_and_the_next_cohort_never_re
     # a senior answers, including the after-rating that measures the change since joining
     invite = next(m for m in invites if m["requested_channel"] == "U0LEE")
     before = len(running_app.slack.calls_to("views.open"))
-    running_app.driver.click("U0LEE", "cohort_survey_open", _button(invite, "cohort_survey_open"))
+    running_app.driver.click("U0LEE", "cohort_survey_open", button(invite, "cohort_survey_open")["value"])
     survey = wait_for(lambda: running_app.slack.calls_to("views.open")[before:])[0].params["view"]
     assert [b["block_id"] for b in survey["blocks"]] == ["would_again", "what_changed", "self_rating"]
     answers = {
@@ -160,12 +146,12 @@ def test_closing_ends_pairs_kindly_surveys_everyone_and_the_next_cohort_never_re
     )
     for message in carry:
         user = message["requested_channel"]
-        running_app.driver.click(user, "cohort_carry_over", _button(message, "cohort_carry_over"))
+        running_app.driver.click(user, "cohort_carry_over", button(message, "cohort_carry_over")["value"])
     wait_for(
         lambda: len([m for m in running_app.slack.messages() if "You're in 'Autumn 2027'" in m.get("text", "")]) == 4
     )
     _match(running_app)
-    assert _pairs(running_app).isdisjoint(first_pairs)
+    assert pairs_of(running_app, "active").isdisjoint(first_pairs)
 
 
 def test_a_seniors_action_is_followed_up_at_30_and_60_days_until_done(running_app: RunningApp) -> None:
@@ -226,7 +212,7 @@ def test_a_follow_up_dm_is_answered_privately_from_its_buttons(running_app: Runn
     )[0]
     assert "<!channel>" not in json.dumps(dm["blocks"])
     running_app.driver.click(
-        mentee_user, "follow_up_done", _button(dm, "follow_up_done"), channel_id=dm["channel"], message=dm
+        mentee_user, "follow_up_done", button(dm, "follow_up_done")["value"], channel_id=dm["channel"], message=dm
     )
     wait_for(lambda: "is done" in json.dumps(running_app.slack.message(dm["channel"], dm["ts"])))
     with running_app.db.unit_of_work() as session:

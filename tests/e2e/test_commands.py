@@ -7,9 +7,11 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 
 from bot.participants import enrolment as participants
-from storage.models import Cohort, Participant, SurveyResponse
+from storage.models import CheckIn, Cohort, Pair, Participant, SurveyResponse
+from storage.queries import participants as participants_queries
 from storage.queries.programmes import current_programme
-from tests.support.flows import join, wait_for
+from tests.support.factories import add_session, make_pair
+from tests.support.flows import holds_for, join, wait_for
 from tests.support.harness import RunningApp
 
 TEAM = "T0TEAM"
@@ -47,7 +49,8 @@ def test_pause_and_resume_change_the_status_and_say_so(running_app: RunningApp) 
 
 
 def test_leave_asks_to_confirm_then_erases_answers_on_request(running_app: RunningApp) -> None:
-    join(running_app, "U0JUNIOR")
+    join(running_app, "U0JUNIOR", perspectives="Ask me about the night shift")
+    _answer_a_closing_survey(running_app, "U0JUNIOR")
     body = running_app.driver.command("U0JUNIOR", "leave").json()
     actions = next(b for b in body["blocks"] if b["type"] == "actions")["elements"]
     assert {a["value"] for a in actions} == {"keep", "erase", "stay"}
@@ -58,9 +61,17 @@ def test_leave_asks_to_confirm_then_erases_answers_on_request(running_app: Runni
     running_app.driver.click("U0JUNIOR", "leave_confirm", "erase", block_id="leave")
     wait_for(lambda: running_app.slack.calls_to("views.publish")[published:])
     with running_app.db.unit_of_work() as session:
-        assert session.scalars(select(Participant.status)).one() == "left"
+        participant = session.scalars(select(Participant)).one()
+        assert (participant.status, participant.perspectives) == ("left", "")
+        assert session.scalars(select(SurveyResponse)).all() == []
     replies = wait_for(lambda: running_app.slack.response_url_posts)
-    assert "erased" in replies[-1]["body"]["text"] if "body" in replies[-1] else "erased" in str(replies[-1])
+    assert [r["payload"]["text"] for r in replies] == [
+        "You've left the programme and 1 of your check-in and survey answers were erased. Thank you for taking part."
+    ]
+    assert replies[0]["payload"]["replace_original"] is True
+    # a second click finds nothing left to erase and leaves the first click's answer alone
+    running_app.driver.click("U0JUNIOR", "leave_confirm", "erase", block_id="leave")
+    holds_for(lambda: len(running_app.slack.response_url_posts) == 1, seconds=1.0)
 
 
 def test_someone_who_left_is_not_revived_by_pause_or_resume_and_home_offers_only_joining(
@@ -84,11 +95,12 @@ def test_someone_who_left_is_not_revived_by_pause_or_resume_and_home_offers_only
     assert "home_join" in buttons and not buttons & {"home_pause", "home_leave", "home_schedule", "home_log"}
 
 
-def test_erasing_also_removes_the_closing_survey_answers(running_app: RunningApp) -> None:
-    join(running_app, "U0JUNIOR")
-    with running_app.db.unit_of_work() as session:
-        participant = session.scalars(select(Participant)).one()
+def _answer_a_closing_survey(app: RunningApp, user_id: str) -> None:
+    """The participant answered a closed cohort's closing survey (one answer to erase)."""
+    with app.db.unit_of_work() as session:
         programme = current_programme(session, TEAM)
+        participant = participants_queries.participant_by_slack_id(session, programme.id, user_id)
+        assert participant is not None
         cohort = Cohort(
             team_id=TEAM, programme_id=programme.id, name="Spring", audience="everyone", status="closed",
             starts_at=datetime(2026, 1, 5, tzinfo=UTC), ends_at=datetime(2026, 6, 30, tzinfo=UTC), opened_by="U0ADMIN",
@@ -98,10 +110,32 @@ def test_erasing_also_removes_the_closing_survey_answers(running_app: RunningApp
         session.add(
             SurveyResponse(team_id=TEAM, cohort_id=cohort.id, participant_id=participant.id, what_changed="My boss")
         )
-    assert participants.erase(running_app.db, TEAM, "U0JUNIOR") == participants.Erasure(1, repeat=False)
-    assert participants.erase(running_app.db, TEAM, "U0JUNIOR") == participants.Erasure(0, repeat=True)
-    with running_app.db.unit_of_work() as session:
+
+
+def test_erasing_removes_ones_own_check_in_and_survey_answers_and_keeps_the_partners(
+    running_app: RunningApp,
+) -> None:
+    db = running_app.db
+    pair_id = make_pair(db, TEAM, "U0M1", "U0S1")
+    meeting = add_session(db, TEAM, pair_id, datetime(2026, 11, 4, 14, tzinfo=UTC), state="held")
+    with db.unit_of_work() as session:
+        pair = session.get(Pair, pair_id)
+        assert pair is not None
+        for participant_id, side, action in (
+            (pair.mentee_id, "senior", "Shadow the night shift"),
+            (pair.mentor_id, "junior", None),
+        ):
+            session.add(
+                CheckIn(team_id=TEAM, session_id=meeting, participant_id=participant_id, side=side, outcome="held",
+                        rating=4, action=action, two_way="yes" if side == "junior" else None)
+            )  # fmt: skip
+    _answer_a_closing_survey(running_app, "U0S1")
+    assert participants.erase(db, TEAM, "U0S1") == participants.Erasure(2, repeat=False)
+    assert participants.erase(db, TEAM, "U0S1") == participants.Erasure(0, repeat=True)
+    with db.unit_of_work() as session:
         assert session.scalars(select(SurveyResponse)).all() == []
+        kept = session.scalars(select(CheckIn)).all()
+        assert [(c.side, c.rating) for c in kept] == [("junior", 4)]  # the partner's own answer is theirs
 
 
 def test_schedule_and_log_without_a_pair_answer_privately_and_home_offers_neither(running_app: RunningApp) -> None:

@@ -1,8 +1,10 @@
 """The offline demo: a small organisation through six simulated weeks of the real app, checked against the
-SQLite file it leaves behind."""
+SQLite file it leaves behind, and its transcript for a fixed seed against a reviewed golden file."""
 
 from __future__ import annotations
 
+import difflib
+import os
 import re
 import sqlite3
 from collections.abc import Iterator
@@ -15,7 +17,8 @@ import pytest
 from bot.runtime import cli
 from bot.simulation.demo import START, DemoResult, run_demo
 
-PEOPLE, WEEKS, SEED = 16, 6, 3
+PEOPLE, WEEKS, SEED = 16, 6, 7
+GOLDEN = Path(__file__).resolve().parents[1] / "support" / "data" / "demo_transcript.seed7.txt"
 
 
 @pytest.fixture(scope="module")
@@ -59,6 +62,34 @@ def _figure(digest: str, label: str) -> list[str]:
 def _count(value: str) -> int | None:
     match = re.match(r"^(\d+)", value)
     return int(match.group(1)) if match else None
+
+
+def test_the_transcript_for_a_fixed_seed_is_the_reviewed_golden_file(demo: DemoResult) -> None:
+    """The whole transcript of 16 people over 6 weeks, seed 7, byte for byte. A change that alters what the
+    demo shows regenerates the file and commits the reviewed difference with it:
+
+        UPDATE_GOLDEN=1 .venv/bin/python -m pytest tests/e2e/test_demo.py -k golden
+
+    (or `reverse-mentor demo --people 16 --weeks 6 --seed 7 --out /tmp/demo` and copy
+    /tmp/demo/transcript.txt over tests/support/data/demo_transcript.seed7.txt: the file holds the
+    transcript only, without the lines saying where the output went)."""
+    assert str(demo.transcript_path.parent) not in demo.transcript  # nothing that differs between runs
+    if os.environ.get("UPDATE_GOLDEN") == "1":
+        GOLDEN.write_text(demo.transcript, encoding="utf-8")
+    expected = GOLDEN.read_text(encoding="utf-8")
+    if demo.transcript != expected:
+        diff = difflib.unified_diff(
+            expected.splitlines(keepends=True),
+            demo.transcript.splitlines(keepends=True),
+            fromfile=f"golden {GOLDEN.name}",
+            tofile=f"demo now (people={PEOPLE}, weeks={WEEKS}, seed={SEED})",
+        )
+        pytest.fail(
+            "The demo transcript differs from the golden file. If the change is intended, regenerate it with\n"
+            "    UPDATE_GOLDEN=1 .venv/bin/python -m pytest tests/e2e/test_demo.py -k golden\n"
+            "and commit the reviewed difference:\n" + "".join(diff),
+            pytrace=False,
+        )
 
 
 def test_every_pair_in_the_database_was_introduced_in_its_group_dm(demo: DemoResult, sql: sqlite3.Connection) -> None:

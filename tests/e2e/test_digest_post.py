@@ -8,7 +8,7 @@ import io
 import json
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,39 +21,10 @@ from bot.messages.help import NOT_ADMIN
 from bot.runtime import cli
 from storage.models import NudgeLog, OutboxMessage, Person
 from storage.queries.programmes import current_programme
+from tests.support.digest_pairs import CHANNEL, DIGEST_SETTINGS, MONDAY, TEAM, digest_pairs
 from tests.support.factories import add_session, make_pair
-from tests.support.flows import wait_for
+from tests.support.flows import run_job, wait_for
 from tests.support.harness import ADMIN, RunningApp
-
-TEAM = "T0TEAM"
-CHANNEL = "C0PROGRAM"
-MONDAY = datetime(2026, 11, 16, 10, tzinfo=UTC)  # a weekday morning: no quiet hours in UTC
-
-
-def _run_job(app: RunningApp, name: str, now: datetime, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.chdir(tmp_path)
-    for key, value in {
-        "SLACK_BOT_TOKEN": "xoxb-test-token",
-        "SLACK_SIGNING_SECRET": "x",
-        "SLACK_API_URL": app.slack.url,
-        "DATABASE_URL": app.db.url,
-        "ADMIN_USER_IDS": ADMIN,
-        "DIGEST_CHANNEL": CHANNEL,
-    }.items():
-        monkeypatch.setenv(key, value)
-    assert cli.main(["run-job", name, "--now", now.isoformat()]) == 0
-
-
-def _cohort(app: RunningApp, pairs: int = 6) -> list[int]:
-    ids = [make_pair(app.db, TEAM, f"U0M{i}", f"U0S{i}", created_at=MONDAY - timedelta(days=30)) for i in range(pairs)]
-    for n, pair_id in enumerate(ids):
-        add_session(app.db, TEAM, pair_id, MONDAY - timedelta(days=3), state="held")
-        if n < 2:  # two pairs whose senior cancelled 2 of the last 3: at risk
-            for days in (2, 1):
-                add_session(
-                    app.db, TEAM, pair_id, MONDAY - timedelta(days=days), state="cancelled", cancelled_by="senior"
-                )
-    return ids
 
 
 def _in_channel(app: RunningApp) -> list[dict[str, Any]]:
@@ -63,9 +34,10 @@ def _in_channel(app: RunningApp) -> list[dict[str, Any]]:
 def test_the_weekly_digest_posts_figures_and_chart_once_and_names_nobody(
     running_app: RunningApp, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    _cohort(running_app)
-    _run_job(running_app, "digest", MONDAY, monkeypatch, tmp_path)
-    _run_job(running_app, "digest", MONDAY + timedelta(hours=1), monkeypatch, tmp_path)  # same week: nothing new
+    digest_pairs(running_app)
+    run_job(running_app, "digest", MONDAY, monkeypatch, tmp_path, **DIGEST_SETTINGS)
+    same_week = MONDAY + timedelta(hours=1)  # nothing new
+    run_job(running_app, "digest", same_week, monkeypatch, tmp_path, **DIGEST_SETTINGS)
     posts = _in_channel(running_app)
     assert len(posts) == 1
     public = json.dumps(posts[0]["blocks"])
@@ -80,7 +52,7 @@ def test_the_weekly_digest_posts_figures_and_chart_once_and_names_nobody(
 
 
 def test_digest_command_previews_privately_then_posts_once(running_app: RunningApp) -> None:
-    _cohort(running_app)
+    digest_pairs(running_app)
     with running_app.db.unit_of_work() as session:
         current_programme(session, TEAM).digest_channel = CHANNEL
     assert running_app.driver.command("U0JUNIOR", "digest").json()["text"] == NOT_ADMIN
@@ -111,7 +83,7 @@ def test_digest_command_previews_privately_then_posts_once(running_app: RunningA
 
 
 def test_post_now_to_a_channel_slack_refuses_says_so_instead_of_posted(running_app: RunningApp) -> None:
-    _cohort(running_app)
+    digest_pairs(running_app)
     with running_app.db.unit_of_work() as session:
         current_programme(session, TEAM).digest_channel = CHANNEL
     running_app.driver.command(ADMIN, "digest")
@@ -132,7 +104,7 @@ def test_post_now_clicked_at_once_from_several_places_queues_one_public_digest(r
     """Clicks racing each other all pass the 'already posted?' look; the outbox's unique key lets one through.
     Before, every click said it had posted, and one whose insert met the winner's uncommitted row failed with
     an IntegrityError, leaving its admin without an answer (a CI failure)."""
-    _cohort(running_app)
+    digest_pairs(running_app)
     client = WebClient(token="xoxb-test-token", base_url=running_app.slack.url)
     start = threading.Barrier(4)
 
@@ -149,7 +121,7 @@ def test_post_now_clicked_at_once_from_several_places_queues_one_public_digest(r
 
 
 def test_export_arrives_in_the_admins_dm_without_ids_or_text(running_app: RunningApp, tmp_path: Path) -> None:
-    _cohort(running_app)
+    digest_pairs(running_app)
     running_app.driver.command(ADMIN, "export")
     upload = wait_for(lambda: [u for u in running_app.slack.uploads if u.completed])[0]
     text = upload.data.decode()
@@ -160,7 +132,7 @@ def test_export_arrives_in_the_admins_dm_without_ids_or_text(running_app: Runnin
 
 
 def test_export_cli_writes_a_csv(running_app: RunningApp, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    _cohort(running_app)
+    digest_pairs(running_app)
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("DATABASE_URL", running_app.db.url)
     out = tmp_path / "export.csv"
@@ -175,14 +147,14 @@ def test_a_senior_cancelling_twice_is_nudged_once_and_a_third_time_escalates(
     add_session(running_app.db, TEAM, pair_id, MONDAY - timedelta(days=25), state="held")
     add_session(running_app.db, TEAM, pair_id, MONDAY - timedelta(days=20), state="cancelled", cancelled_by="senior")
     add_session(running_app.db, TEAM, pair_id, MONDAY - timedelta(days=5), state="cancelled", cancelled_by="senior")
-    _run_job(running_app, "nudges", MONDAY, monkeypatch, tmp_path)
-    _run_job(running_app, "nudges", MONDAY + timedelta(hours=1), monkeypatch, tmp_path)
+    run_job(running_app, "nudges", MONDAY, monkeypatch, tmp_path, **DIGEST_SETTINGS)
+    run_job(running_app, "nudges", MONDAY + timedelta(hours=1), monkeypatch, tmp_path, **DIGEST_SETTINGS)
     to_senior = [m for m in running_app.slack.messages() if (m.get("requested_channel") or m["channel"]) == "U0S1"]
     assert len(to_senior) == 1
     assert not [m for m in running_app.slack.messages() if (m.get("requested_channel") or m["channel"]) == ADMIN]
     add_session(running_app.db, TEAM, pair_id, MONDAY + timedelta(days=1), state="cancelled", cancelled_by="senior")
-    _run_job(running_app, "nudges", MONDAY + timedelta(days=2), monkeypatch, tmp_path)
-    _run_job(running_app, "nudges", MONDAY + timedelta(days=2, hours=1), monkeypatch, tmp_path)
+    run_job(running_app, "nudges", MONDAY + timedelta(days=2), monkeypatch, tmp_path, **DIGEST_SETTINGS)
+    run_job(running_app, "nudges", MONDAY + timedelta(days=2, hours=1), monkeypatch, tmp_path, **DIGEST_SETTINGS)
     escalations = [m for m in running_app.slack.messages() if (m.get("requested_channel") or m["channel"]) == ADMIN]
     assert len(escalations) == 1
     assert not [m for m in running_app.slack.messages() if (m.get("requested_channel") or m["channel"]) == "U0M1"]
@@ -194,7 +166,7 @@ def test_a_senior_cancelling_twice_is_nudged_once_and_a_third_time_escalates(
 def _closed_cohort_with_surveys(app: RunningApp, answered: int) -> None:
     from storage.models import Cohort, Participant, SurveyResponse
 
-    _cohort(app, pairs=6)
+    digest_pairs(app, pairs=6)
     with app.db.unit_of_work() as session:
         programme = current_programme(session, TEAM)
         cohort = Cohort(
@@ -220,7 +192,7 @@ def test_the_digest_summarises_the_closing_survey_when_enough_answered(
     running_app: RunningApp, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     _closed_cohort_with_surveys(running_app, answered=5)
-    _run_job(running_app, "digest", MONDAY, monkeypatch, tmp_path)
+    run_job(running_app, "digest", MONDAY, monkeypatch, tmp_path, **DIGEST_SETTINGS)
     text = json.dumps(_in_channel(running_app)[0]["blocks"])
     assert "Closing survey, Spring &lt;b&gt;" in text
     assert "Response rate: 83%" in text and "would take part again: 100%" in text and "+2.0 points" in text
@@ -230,6 +202,6 @@ def test_a_survey_answered_by_fewer_than_five_shows_no_figures(
     running_app: RunningApp, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     _closed_cohort_with_surveys(running_app, answered=3)
-    _run_job(running_app, "digest", MONDAY, monkeypatch, tmp_path)
+    run_job(running_app, "digest", MONDAY, monkeypatch, tmp_path, **DIGEST_SETTINGS)
     text = json.dumps(_in_channel(running_app)[0]["blocks"])
     assert "would take part again: fewer than 5" in text and "topics since joining: fewer than 5" in text

@@ -9,7 +9,7 @@ from bot.digest.schedule import is_due, next_slot, slot_in_week_of, week_label
 from bot.runtime import jobs
 from storage.models import Programme
 from storage.queries.programmes import current_programme
-from tests.e2e.test_digest_post import CHANNEL, TEAM, _cohort
+from tests.support.digest_pairs import CHANNEL, TEAM, digest_pairs
 from tests.support.harness import ADMIN, RunningApp, services_at
 
 WEDNESDAY = datetime(2026, 11, 18, 12, tzinfo=UTC)
@@ -68,7 +68,7 @@ def _set_slot(app: RunningApp, weekday: int, hour: int, timezone: str) -> None:
 
 
 def test_the_scheduled_job_posts_at_the_slot_once_and_follows_a_changed_setting(running_app: RunningApp) -> None:
-    _cohort(running_app)
+    digest_pairs(running_app)
     _set_slot(running_app, 2, 15, "Europe/Berlin")  # Wednesday 15:00 in Berlin = 14:00 UTC in November
     assert "none due" in _scheduled_run(running_app, datetime(2026, 11, 18, 13, 45, tzinfo=UTC))
     assert running_app.slack.messages(CHANNEL) == []
@@ -86,5 +86,5 @@ def test_a_programme_without_pairs_posts_no_weekly_digest_of_zeros(running_app: 
     _set_slot(running_app, 2, 14, "UTC")
     assert "has no pairs yet" in _scheduled_run(running_app, datetime(2026, 11, 18, 14, 0, tzinfo=UTC))
     assert running_app.slack.messages(CHANNEL) == []
-    _cohort(running_app)
+    digest_pairs(running_app)
     assert "queued for" in _scheduled_run(running_app, datetime(2026, 11, 18, 14, 15, tzinfo=UTC))

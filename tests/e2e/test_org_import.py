@@ -38,6 +38,7 @@ from storage.db import Database
 from storage.models import Person
 from storage.queries.people import ensure_person
 from storage.queries.programmes import ensure_workspace
+from tests.support.flows import wait_for
 from tests.support.harness import ADMIN, ROSTER, TEAM_ID, RunningApp
 
 ORG = Path(__file__).parents[1] / "support" / "data" / "org"
@@ -60,16 +61,6 @@ class Lookups:
 def problems_of(text: str, lookup: Callable[[str], str | None] | None = None) -> list[str]:
     _entries, problems = check_org_csv(text, lookup or Lookups())
     return [str(p) for p in problems]
-
-
-def _wait_for(predicate: Callable[[], Any], timeout: float = 5.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = predicate()
-        if result:
-            return result
-        time.sleep(0.02)
-    raise AssertionError("condition not met in time")
 
 
 # --------------------------------------------------------------------------- parsing and validation (pure)
@@ -525,7 +516,7 @@ def open_import_modal(app: RunningApp, user_id: str = ADMIN) -> dict[str, Any]:
     before = len(app.slack.calls_to("views.open"))
     reply = app.driver.command(user_id, "import-org")
     assert reply.status == 200 and reply.seconds < 1.0
-    call = _wait_for(lambda: app.slack.calls_to("views.open")[before:])[0]
+    call = wait_for(lambda: app.slack.calls_to("views.open")[before:])[0]
     assert call.response["ok"], call.response
     return call.response["view"]
 
@@ -535,7 +526,7 @@ def file_values(file: dict[str, Any]) -> dict[str, Any]:
 
 
 def modal_updates(app: RunningApp, count: int = 1) -> list[dict[str, Any]]:
-    calls = _wait_for(lambda: len(app.slack.calls_to("views.update")) >= count and app.slack.calls_to("views.update"))
+    calls = wait_for(lambda: len(app.slack.calls_to("views.update")) >= count and app.slack.calls_to("views.update"))
     return [c.params["view"] for c in calls]
 
 
@@ -567,7 +558,7 @@ def test_an_admin_uploads_the_org_chart_and_sees_the_summary(running_app: Runnin
     assert running_app.slack.calls_to("views.update")[0].params["view_id"] == view["id"]
     assert people(running_app.db)["U0SENIOR"] == ("Finance", 7, "U0BOSS", True)
     assert running_app.slack.file_downloads[0]["token"] == "xoxb-test-token"
-    dm = _wait_for(lambda: running_app.slack.messages(ADMIN))
+    dm = wait_for(lambda: running_app.slack.messages(ADMIN))
     assert "4 people: 4 new, 0 updated" in dm[-1]["text"]
 
 
@@ -582,7 +573,7 @@ def test_a_bad_upload_lists_every_problem_by_line_and_stores_nothing(running_app
         assert f"line {line}:" in text
     assert "these 6 problems" in text
     assert count_people(running_app.db) == 0
-    dm = _wait_for(lambda: running_app.slack.messages(ADMIN))
+    dm = wait_for(lambda: running_app.slack.messages(ADMIN))
     assert "line 7:" in str(dm[-1]["blocks"])
 
 

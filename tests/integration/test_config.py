@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -91,3 +94,29 @@ def test_db_upgrade_creates_the_schema(tmp_path: Path, monkeypatch: pytest.Monke
     assert cli.main(["db", "upgrade"]) == 0
     assert cli.main(["db", "upgrade"]) == 0  # idempotent
     assert (tmp_path / "x.sqlite3").exists()
+
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _cli(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """The CLI in its own process, as a person runs it: its own logging set-up, real stdout and stderr."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_URL"))}
+    env |= {
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'cli.sqlite3'}",
+        "SLACK_BOT_TOKEN": "xoxb-test-token",
+        "SLACK_SIGNING_SECRET": "x",
+        "SLACK_API_URL": "http://127.0.0.1:9/api/",  # nothing listens: these commands must not call Slack
+        "PYTHONPATH": str(ROOT),
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "bot.runtime.cli", *args], cwd=tmp_path, env=env, capture_output=True, text=True
+    )
+
+
+def test_cli_commands_print_their_result_without_alembics_info_lines(tmp_path: Path) -> None:
+    for _ in range(2):  # creating the schema, then finding it up to date
+        upgrade = _cli(tmp_path, "db", "upgrade")
+        assert (upgrade.returncode, upgrade.stdout, upgrade.stderr) == (0, "Database schema is up to date.\n", "")
+    job = _cli(tmp_path, "run-job", "outbox", "--now", "2026-12-02T12:00:00Z")
+    assert (job.returncode, job.stdout, job.stderr) == (0, "outbox: 0 messages sent\n", "")

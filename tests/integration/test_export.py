@@ -8,7 +8,7 @@ import io
 from bot.digest.export import COLUMNS, export_csv
 from storage.db import Database
 from storage.models import Programme, Workspace
-from tests.integration.test_digest import ACTION_TEXTS, NOW, build_cohort
+from tests.support.digest_cohort import ACTION_TEXTS, NOW, build_cohort
 
 F = "fewer than 5"
 

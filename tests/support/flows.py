@@ -1,10 +1,18 @@
-"""Flows the end-to-end tests share: waiting for the app's asynchronous work, joining through the modal."""
+"""Flows the end-to-end tests share: waiting for the app's asynchronous work (or for nothing more to happen),
+joining through the modal, running a job through the CLI, finding a button, reading the stored pairs."""
 
 from __future__ import annotations
 
 import time
+from datetime import datetime
+from pathlib import Path
 from typing import Any
 
+import pytest
+from sqlalchemy import select
+
+from bot.runtime import cli
+from storage.models import Pair
 from tests.support.harness import RunningApp
 
 
@@ -16,6 +24,49 @@ def wait_for(predicate: Any, timeout: float = 5.0) -> Any:
             return result
         time.sleep(0.02)
     raise AssertionError("condition not met in time")
+
+
+def holds_for(predicate: Any, seconds: float) -> None:
+    """`predicate` stays true for `seconds`: for 'nothing more happens' after an asynchronous request. A slow
+    machine can only make this pass wrongly, never fail wrongly."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        assert predicate(), "condition stopped holding"
+        time.sleep(0.02)
+
+
+def run_job(
+    app: RunningApp, name: str, now: datetime, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, **env: str
+) -> None:
+    """`reverse-mentor run-job NAME --now NOW` as an operator runs it, against this app's database and stand-in;
+    `env` adds settings (e.g. ADMIN_USER_IDS, DIGEST_CHANNEL)."""
+    monkeypatch.chdir(tmp_path)  # no .env from the checkout
+    settings = {
+        "SLACK_BOT_TOKEN": "xoxb-test-token",
+        "SLACK_SIGNING_SECRET": "x",
+        "SLACK_API_URL": app.slack.url,
+        "DATABASE_URL": app.db.url,
+        **env,
+    }
+    for key, value in settings.items():
+        monkeypatch.setenv(key, value)
+    assert cli.main(["run-job", name, "--now", now.isoformat()]) == 0
+
+
+def pairs_of(app: RunningApp, status: str | None = None) -> set[tuple[str, str]]:
+    """(mentor, mentee) Slack ids of the stored pairs, of one status or all."""
+    query = select(Pair) if status is None else select(Pair).where(Pair.status == status)
+    with app.db.unit_of_work() as session:
+        return {(p.mentor.person.slack_user_id, p.mentee.person.slack_user_id) for p in session.scalars(query)}
+
+
+def button(message: dict[str, Any], action_id: str) -> dict[str, Any]:
+    """The button (or other element) with `action_id` in a message's or view's blocks."""
+    for block in message["blocks"]:
+        for element in block.get("elements", []):
+            if element.get("action_id") == action_id:
+                return element
+    raise AssertionError(f"no {action_id} in the blocks")
 
 
 def join_values(
