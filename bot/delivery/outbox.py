@@ -288,8 +288,16 @@ class SenderPresence:
         self.stop()
 
 
+def _always(client: WebClient) -> Callable[[str], WebClient]:
+    return lambda _team_id: client
+
+
 class OutboxSender:
-    """Delivers due outbox rows through one WebClient. One sender per thread; any number may run at once.
+    """Delivers due outbox rows, each through its own workspace's WebClient. One sender per thread; any number
+    may run at once.
+
+    `client` is one WebClient (a click sends only what it queued, all of its own team) or `Services.client_for`
+    (jobs and the background sender deliver every team's rows, each with that team's token).
 
     `clock` is programme time (a bound `Clock.now`): it says what is due and stamps `sent_at`. The interval
     parameters are real seconds; tests shrink them instead of waiting."""
@@ -297,7 +305,7 @@ class OutboxSender:
     def __init__(
         self,
         db: Database,
-        client: WebClient,
+        client: WebClient | Callable[[str], WebClient],
         *,
         clock: Callable[[], datetime],
         real_time: RealTime = REAL_TIME,
@@ -312,7 +320,7 @@ class OutboxSender:
         if silence_seconds <= heartbeat_seconds:
             raise ValueError("silence_seconds must be longer than heartbeat_seconds, or live senders look dead")
         self._db = db
-        self._client = client
+        self._client_for = client if not isinstance(client, WebClient) else _always(client)
         self._clock = clock
         self._real = real_time
         self._max_attempts = max_attempts
@@ -539,7 +547,7 @@ class OutboxSender:
             elif row.method == "chat.postMessage":
                 result = self._post(row, attempt, dict(row.payload), str(row.payload.get("channel") or ""))
             else:  # chat.update, views.publish, chat.postEphemeral: made again after a crash as they are
-                result = _summary(self._client.api_call(row.method, json=row.payload))
+                result = _summary(self._client_for(row.team_id).api_call(row.method, json=row.payload))
         except SlackApiError as error:
             status = error.response.status_code
             if status == 429:
@@ -569,7 +577,7 @@ class OutboxSender:
         channel = attempt.result.get("channel")
         if not channel:
             attempt.api_method = "conversations.open"
-            opened = self._client.conversations_open(users=",".join(payload["users"]))
+            opened = self._client_for(row.team_id).conversations_open(users=",".join(payload["users"]))
             channel = opened["channel"]["id"]
             # Kept with a retry, so the next try posts to this conversation without opening it again.
             attempt.result["channel"] = channel
@@ -587,7 +595,9 @@ class OutboxSender:
                             found)  # fmt: skip
                 return found
         attempt.api_method = "chat.postMessage"
-        posted = self._client.api_call("chat.postMessage", json={"metadata": row_metadata(row), **message})
+        posted = self._client_for(row.team_id).api_call(
+            "chat.postMessage", json={"metadata": row_metadata(row), **message}
+        )
         return {"channel": posted.get("channel") or channel, "ts": posted["ts"]}
 
     def _already_posted(self, row: OutboxMessage, attempt: _Attempt, channel: str) -> dict[str, Any] | None:
@@ -600,7 +610,7 @@ class OutboxSender:
         assert row.in_doubt_since is not None
         if channel[:1] in ("U", "W"):  # a user id: the history lives in the app's DM with them
             attempt.api_method = "conversations.open"
-            channel = self._client.conversations_open(users=channel)["channel"]["id"]
+            channel = self._client_for(row.team_id).conversations_open(users=channel)["channel"]["id"]
         if channel[:1] not in ("D", "C"):
             return None
         attempt.api_method = "conversations.history"
@@ -608,7 +618,7 @@ class OutboxSender:
         cursor: str | None = None
         for _ in range(HISTORY_PAGES):
             try:
-                page = self._client.conversations_history(
+                page = self._client_for(row.team_id).conversations_history(
                     channel=channel, oldest=oldest, inclusive=True, include_all_metadata=True, limit=200, cursor=cursor
                 )
             except SlackApiError as error:
@@ -686,7 +696,7 @@ class BackgroundSender:
     def __init__(
         self,
         db: Database,
-        client: WebClient,
+        client: WebClient | Callable[[str], WebClient],
         *,
         clock: Callable[[], datetime],
         real_time: RealTime = REAL_TIME,

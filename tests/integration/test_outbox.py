@@ -192,6 +192,22 @@ def test_rows_are_sent_in_order_and_marked_sent_with_their_ts(
         assert row.result == {"channel": posted[row.dedupe_key]["channel"], "ts": posted[row.dedupe_key]["ts"]}
 
 
+def test_each_teams_rows_go_out_with_that_teams_token(db: Database, slack: SlackStandIn, fake_time: FakeTime) -> None:
+    """Jobs and the background sender deliver every workspace's rows: each with its own team's client
+    (`Services.client_for`), never one token for all."""
+    tokens = {TEAM: "xoxb-team-one", "T0OTHER": "xoxb-team-two"}
+    for team in tokens:
+        with db.unit_of_work() as session:
+            queries.enqueue(session, team, f"hello-{team}", "chat.postMessage", {"channel": "C1", "text": team})
+    clients = {team: WebClient(token=token, base_url=slack.url) for team, token in tokens.items()}
+
+    report = OutboxSender(db, clients.__getitem__, clock=fake_time.clock, real_time=fake_time).send_due()
+
+    assert report.sent == 2
+    posts = slack.calls_to("chat.postMessage")
+    assert {call.params["text"]: call.token for call in posts} == tokens
+
+
 def test_every_supported_method_goes_out_and_an_unsendable_row_fails_without_calling_slack(
     db: Database, slack: SlackStandIn, client: WebClient, fake_time: FakeTime
 ) -> None:
