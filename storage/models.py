@@ -58,7 +58,7 @@ NAMING = {
 OUTBOX_STATUSES = ("pending", "sending", "sent", "failed")
 FOLLOW_UP_DAYS = (30, 60, 90)
 # An answer that records an action (not blank; seniors give them). The digest's query repeats these terms, the
-# literal inline, so that SQLite counts the partial index below without reading rows (tests/test_digest.py).
+# literal inline, so that SQLite counts the partial index below without reading rows (tests/integration/test_digest.py).
 ACTION_RECORDED = "action IS NOT NULL AND trim(action) <> ''"
 
 

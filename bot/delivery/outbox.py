@@ -715,27 +715,48 @@ class BackgroundSender:
             silence_seconds=silence_seconds,
             sweep_seconds=sweep_seconds,
         )
+        # Sweeping has a thread and a sender of its own: the sending thread can sit in one Slack call for
+        # half a minute (Retry-After waits, timeouts), and a dead process's rows must not wait for it.
+        self._sweeper = OutboxSender(
+            db, client, clock=clock, real_time=real_time, heartbeat_seconds=heartbeat_seconds,
+            silence_seconds=silence_seconds, sweep_seconds=sweep_seconds,
+        )  # fmt: skip
         self._every = sweep_seconds
+        self._real = real_time
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, name="outbox-background-sender", daemon=True)
+        self._threads = [
+            threading.Thread(target=self._send_loop, name="outbox-background-sender", daemon=True),
+            threading.Thread(target=self._sweep_loop, name="outbox-sweeper", daemon=True),
+        ]
 
     def start(self) -> BackgroundSender:
         self.presence.start()
-        self._thread.start()
+        for thread in self._threads:
+            thread.start()
         return self
 
-    def _loop(self) -> None:
+    def _send_loop(self) -> None:
         while not self._stop.is_set():
             try:
-                self.sender.sweep()
                 self.sender.send_due()
             except Exception:  # a failing pass must not end the thread; the next one tries again
                 log.exception("outbox: background pass failed")
             self._stop.wait(self._every)
 
+    def _sweep_loop(self) -> None:
+        """A sweep every `sweep_seconds`, counted from the start of the last one, whatever Slack is doing."""
+        while not self._stop.is_set():
+            started = self._real.monotonic()
+            try:
+                self._sweeper.sweep()
+            except Exception:  # the database may blip; the next sweep tries again
+                log.exception("outbox: sweep failed")
+            self._stop.wait(max(self._every - (self._real.monotonic() - started), 0.0))
+
     def stop(self) -> None:
         self._stop.set()
-        self._thread.join(timeout=30)
+        for thread in self._threads:
+            thread.join(timeout=30)
         self.presence.stop()
 
 

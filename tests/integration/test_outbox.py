@@ -36,6 +36,7 @@ from storage.db import Database
 from storage.models import OutboxMessage, OutboxSenderRow, Pair, Participant, Person
 from storage.queries import outbox as queries
 from storage.queries.programmes import current_programme
+from tests.support.flows import wait_for
 
 TEAM = "T0OUTBOX"
 TOKEN = "xoxb-outbox-test"
@@ -745,3 +746,38 @@ def test_a_background_sender_beats_sweeps_and_sends_without_being_asked(db: Data
     assert sorted(_posted_texts(slack)) == ["new", "orphan"]
     with db.unit_of_work() as session:
         assert session.scalars(select(OutboxSenderRow)).all() == []  # a clean stop leaves no sender row
+
+
+def test_a_dead_senders_row_is_swept_while_this_processs_own_slack_call_is_slow(
+    sqlite_db: Database, slack: SlackStandIn
+) -> None:
+    """Any live process sweeps every `sweep_seconds` even while its sending thread waits on Slack (a
+    Retry-After, a slow answer): the sweep has its own thread."""
+    _post(sqlite_db, "slow", channel="C1")
+    slack.set_delay("chat.postMessage", 3.0)
+    background = BackgroundSender(
+        sqlite_db,
+        WebClient(token=TOKEN, base_url=slack.url, timeout=30),
+        clock=SystemClock().now,
+        heartbeat_seconds=0.1,
+        silence_seconds=0.5,
+        sweep_seconds=0.2,
+    ).start()
+    try:
+        wait_for(lambda: slack.calls_to("chat.postMessage"))  # the sending thread is now inside the slow call
+        orphan = _post(sqlite_db, "orphan", channel="C2")
+        with sqlite_db.unit_of_work() as session:  # claimed by a sender that died without a trace
+            row = session.get(OutboxMessage, orphan)
+            assert row is not None
+            row.status, row.sender_id, row.claimed_at = "sending", "gone", real_utc_now()
+        started = time.monotonic()
+
+        def swept() -> bool:
+            with sqlite_db.unit_of_work() as session:
+                found = session.get(OutboxMessage, orphan)
+                return found is not None and found.in_doubt_since is not None
+
+        wait_for(swept, timeout=10)
+        assert time.monotonic() - started < 1.5  # silence 0.5 s + sweep 0.2 s, not the 3 s Slack call
+    finally:
+        background.stop()
