@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.messages.blocks import input_block, modal, option, plain, section
+from bot.messages.escaping import escape
 from bot.participants.views import CADENCES, JoinPrefill
 
 CALLBACK_ID = "join_modal"
@@ -80,7 +81,7 @@ def join_modal(prefill: JoinPrefill) -> dict[str, Any]:
     consent: dict[str, Any] = {"type": "checkboxes", "action_id": "value", "options": [consent_option]}
     if prefill.consent:
         consent["initial_options"] = [consent_option]
-    greeting = f"Hi {prefill.name}! " if prefill.name else ""
+    greeting = f"Hi {escape(prefill.name)}! " if prefill.name else ""  # a Slack profile name, typed by its owner
     intro = "You're updating your profile." if prefill.already_joined else "Tell us a little about you to join."
     blocks = [
         section(f"{greeting}{intro} Reverse mentoring pairs a junior mentor with a senior leader who listens."),

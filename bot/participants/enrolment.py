@@ -13,7 +13,7 @@ from bot.pairs.endings import end_pairs_of_leaver
 from bot.participants.mentor_guides import guides_for, tips
 from bot.participants.views import CADENCES, HistoryItem, JoinForm, JoinPrefill, PairView, ParticipantStatus
 from storage.db import Database
-from storage.models import Pair, Participant, Person
+from storage.models import CheckIn, MentoringSession, Pair, Participant, Person
 from storage.queries import cohorts as cohort_queries
 from storage.queries import participants as participant_queries
 from storage.queries import people as people_queries
@@ -217,19 +217,7 @@ def status_of(db: Database, team_id: str, user_id: str, now: datetime) -> Partic
             partner_user_id=partners[0] if partners else None,
             programme_name=programme.name,
             pairs=pairs,
-            history=tuple(
-                HistoryItem(
-                    m.scheduled_at,
-                    m.state,
-                    m.cancelled_by,
-                    c.outcome if c else None,
-                    c.rating if c else None,
-                    c.action if c else None,
-                    c.two_way if c else None,
-                    awaiting_check_in=_awaiting(m.state, m.scheduled_at, c.outcome if c else None, now),
-                )
-                for m, c in history_for(session, participant.id)
-            ),
+            history=tuple(_history_item(m, c, now) for m, c in history_for(session, participant.id)),
             guides=tuple(guides_for(participant.topics_offered, programme.mentor_guides))
             if participant.role == "mentor"
             else (),
@@ -238,9 +226,27 @@ def status_of(db: Database, team_id: str, user_id: str, now: datetime) -> Partic
         )
 
 
-def _awaiting(state: str, when: datetime, outcome: str | None, now: datetime) -> bool:
-    """A session that has happened by `now` and still waits for the viewer's check-in answer."""
-    return outcome is None and state == "scheduled" and when <= now
+def _history_item(meeting: MentoringSession, own: CheckIn | None, now: datetime) -> HistoryItem:
+    """The viewer's line: the state both were told, or, once the check-ins went out, only their own answer."""
+    shared = meeting.checkins_sent_at is None  # after this, the state comes from both private answers
+    state = meeting.state if shared else None
+    outcome = own.outcome if own else None
+    return HistoryItem(
+        meeting.scheduled_at,
+        state,
+        meeting.cancelled_by if shared else None,
+        outcome,
+        own.rating if own else None,
+        own.action if own else None,
+        own.two_way if own else None,
+        awaiting_check_in=_awaiting(state, meeting.scheduled_at, outcome, now),
+    )
+
+
+def _awaiting(state: str | None, when: datetime, outcome: str | None, now: datetime) -> bool:
+    """A session that has happened by `now` and still waits for the viewer's check-in answer (whatever the
+    partner answered: that stays theirs)."""
+    return outcome is None and state in (None, "scheduled") and when <= now
 
 
 def _pair_view(session: Session, pair: Pair, participant_id: int, now: datetime) -> PairView:
