@@ -57,7 +57,8 @@ def _approve(body: dict[str, Any], client: WebClient, services: Services) -> Non
         client.chat_postEphemeral(channel=channel, user=admin, text="Already approved; intros are on their way.")
         return
     skipped = "".join(f"\n• skipped {s}" for s in approval.skipped)
-    told = f" {approval.unmatched_told} without a partner are told privately." if approval.unmatched_told else ""
+    waiting = approval.unmatched_told
+    told = f" {waiting} {'person' if waiting == 1 else 'people'} without a partner told privately." if waiting else ""
     headline = f"Approved by <@{admin}>: {approval.pairs_created} pairs.{told}{skipped}"
     client.chat_update(channel=channel, ts=ts, **decided_message(run_id, f"{headline}\nSending intros…"))
 
@@ -73,10 +74,11 @@ def _approve(body: dict[str, Any], client: WebClient, services: Services) -> Non
 
     sender = OutboxSender(services.db, client, clock=services.clock.now)
     sender.drain(batch=approval.batch, on_progress=show)
-    show(*sender.progress(approval.batch), sender.failures(approval.batch), final=True)
-    # After the intros: those left waiting hear it once the pairs are out (anything unsent stays queued for
-    # the outbox job).
+    # After the intros, before the final count: those left waiting hear it once the pairs are out, and the
+    # admin's "All N intros sent" means the round's messages are done (anything unsent stays queued for the
+    # outbox job).
     sender.drain(batch=match_flow.unmatched_batch(run_id))
+    show(*sender.progress(approval.batch), sender.failures(approval.batch), final=True)
 
 
 def _update_proposal(client: WebClient, body: dict[str, Any], run: Any) -> None:
