@@ -14,6 +14,7 @@ from slack_sdk import WebClient
 from sqlalchemy import func, select
 
 from bot.org_import.importer import import_org
+from bot.org_import.report import ImportSummary
 from bot.simulation.standin import StandInUser
 from storage.models import OutboxMessage, Person
 from tests.support.flows import button, holds_for, join, open_join_modal, pairs_of, wait_for
@@ -26,8 +27,8 @@ CHART = HEADER + "U0JUNIOR,,Customer Service,2,U0SENIOR\nU0SENIOR,,Operations,7,
 BOTH_TOPICS = ("Data and AI tools", "Workplace culture")
 
 
-def _import(app: RunningApp, text: str) -> None:
-    import_org(app.db, TEAM_ID, text, WebClient(token="xoxb-test-token", base_url=app.slack.url))
+def _import(app: RunningApp, text: str) -> ImportSummary:
+    return import_org(app.db, TEAM_ID, text, WebClient(token="xoxb-test-token", base_url=app.slack.url))
 
 
 def _proposal(app: RunningApp, count: int = 1) -> dict[str, Any]:
@@ -87,7 +88,9 @@ def test_a_manager_typed_before_the_import_still_keeps_the_pair_apart_and_admins
         running_app.slack.add_user(user)
     join(running_app, "U0KIM", role="mentor", level="1", department="Finance", manager="U0LEE", offered=BOTH_TOPICS)
     join(running_app, "U0LEE", role="mentee", level="8", department="Marketing", offered=(), wanted=BOTH_TOPICS)
-    _import(running_app, CHART + "U0KIM,,Finance Ops,3,U0BOSS\n")
+    summary = _import(running_app, CHART + "U0KIM,,Finance Ops,3,U0BOSS\n")
+    assert "1 had typed a manager, level or department the chart contradicts" in str(summary)
+    _import(running_app, CHART + "U0KIM,,Finance Ops,3,U0BOSS\n")  # a re-import loses nothing Kim typed
     with running_app.db.unit_of_work() as session:
         kim = session.scalars(select(Person).where(Person.slack_user_id == "U0KIM")).one()
         assert (kim.in_org_chart, kim.department, kim.level, kim.manager and kim.manager.slack_user_id) == (
