@@ -125,6 +125,14 @@ def test_the_join_modal_shows_the_charts_values_read_only_and_asks_everyone_else
     typed = open_join_modal(running_app, "U0KIM")
     assert {"department", "level", "manager"} <= {b.get("block_id") for b in typed["blocks"]}
     assert "from the org chart" not in json.dumps(typed["blocks"])
+    # the profile modal, after joining, is the same: Jo still can't type over the chart
+    join(running_app, "U0JUNIOR", role="mentor", level="1", department="Sales", offered=BOTH_TOPICS)
+    before = len(running_app.slack.calls_to("views.open"))
+    running_app.driver.command("U0JUNIOR", "profile")
+    profile = wait_for(lambda: running_app.slack.calls_to("views.open")[before:])[0].params["view"]
+    assert profile["title"]["text"] == "Your profile"
+    assert not {"department", "level", "manager"} & {b.get("block_id") for b in profile["blocks"]}
+    assert "Department: Customer Service · Level 2" in json.dumps(profile["blocks"], ensure_ascii=False)
 
 
 def test_a_typed_level_cannot_make_a_mentor_at_or_above_a_mentees_chart_level(running_app: RunningApp) -> None:
