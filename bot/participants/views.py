@@ -46,6 +46,7 @@ class JoinPrefill:
     topics: tuple[str, ...] = field(default_factory=tuple)
     already_joined: bool = False
     self_rating: int | None = None
+    from_org_chart: bool = False  # department, level and manager are the chart's: shown, not asked
 
 
 @dataclass(frozen=True)

@@ -73,7 +73,9 @@ def test_submitting_the_modal_stores_the_participant_and_joining_again_updates(
         assert (participant.role, person.department, person.level) == ("mentor", "Finance", 2)
         assert participant.topics_offered == ["Data and AI tools", "Workplace culture"]
         assert person.tz == "Europe/London"
-        assert person.manager is not None and person.manager.slack_user_id == "U0BOSS"
+        # not in the org chart: the manager they typed is kept as self-reported, never as the chart's
+        assert person.manager is None
+        assert person.self_manager is not None and person.self_manager.slack_user_id == "U0BOSS"
     # one welcome for joining, then a note that the profile changed, never a second welcome
     told = wait_for(lambda: len(running_app.slack.messages("U0JUNIOR")) >= 2 and running_app.slack.messages("U0JUNIOR"))
     assert sorted(m["text"] for m in told) == [
