@@ -78,6 +78,8 @@ from typing import Any
 from urllib.parse import parse_qsl, quote, unquote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.simulation.block_rules import block_errors, view_errors
+
 __all__ = [
     "RecordedCall",
     "SlackStandIn",
@@ -93,12 +95,7 @@ DATA_DIR = Path(__file__).with_name("data")
 # Form fields that Slack accepts as JSON-encoded strings; decoded so params look the same either way.
 _JSON_STRING_FIELDS = frozenset({"blocks", "attachments", "view", "files", "metadata", "user_auth_blocks", "outputs"})
 _TRIGGER_RE = re.compile(r"^\d+\.\d+\.\w+$")
-_MAX_MESSAGE_BLOCKS = 50
-_MAX_VIEW_BLOCKS = 100
-_MAX_SECTION_TEXT = 3000
-_MAX_MODAL_TITLE = 24
-_MAX_PRIVATE_METADATA = 3000
-_MAX_INPUT_LENGTH = 3000  # plain_text_input max_length
+_MAX_MESSAGE_BLOCKS = 50  # a view's 100 is slack_sdk's View rule (block_rules.view_errors)
 _MAX_MPIM_USERS = 8
 _NO_AUTH_METHODS = frozenset({"api.test"})
 _EVENT_TYPE_RE = re.compile(r"^[A-Za-z0-9_-]+$")
@@ -389,8 +386,12 @@ class SlackStandIn:
         with self._lock:
             self._usergroups[usergroup_id] = list(user_ids)
 
-    def add_channel(self, channel_id: str, name: str | None = None, *, is_private: bool = False) -> dict[str, Any]:
-        """Make a public or private channel known (``conversations.info``, ``strict`` channel checks)."""
+    def add_channel(
+        self, channel_id: str, name: str | None = None, *, is_private: bool = False, bot_is_member: bool = True
+    ) -> dict[str, Any]:
+        """Make a public or private channel known (``conversations.info``, ``strict`` channel checks). With
+        ``bot_is_member=False`` the bot was never invited: a ``strict`` stand-in answers ``not_in_channel`` to
+        posts there (``invite_bot`` changes that)."""
         channel = load_example("conversations.info.ok.example.json")["channel"]
         name = name or channel_id.lower()
         now = int(self.clock())
@@ -400,6 +401,7 @@ class SlackStandIn:
                 "name": name,
                 "name_normalized": name,
                 "is_private": is_private,
+                "is_member": bot_is_member,
                 "is_group": False,
                 "is_general": False,
                 "created": now,
@@ -414,6 +416,11 @@ class SlackStandIn:
         with self._lock:
             self._channels[channel_id] = channel
         return channel
+
+    def invite_bot(self, channel_id: str) -> None:
+        """Someone ran ``/invite @bot`` in a channel added with ``bot_is_member=False``."""
+        with self._lock:
+            self._channels[channel_id]["is_member"] = True
 
     def set_handler(self, method: str, handler: Handler) -> None:
         """Answer ``method`` with ``handler(params) -> dict`` (``ok: true`` is added when missing)."""
@@ -673,6 +680,11 @@ class SlackStandIn:
             raise _SlackError("channel_not_found")
         return channel
 
+    def _require_membership(self, channel: str) -> None:
+        """Posting (chat:write, no chat:write.public) needs the bot in the channel: strict mode only."""
+        if self.strict and self._channels.get(channel, {}).get("is_member") is False:
+            raise _SlackError("not_in_channel")
+
     def _user(self, user_id: str) -> StandInUser:
         user = self._users.get(user_id)
         if user is None:
@@ -719,31 +731,6 @@ class SlackStandIn:
             profile["email"] = user.email
         return out
 
-    @staticmethod
-    def _block_text_errors(blocks: list[Any], pointer: str) -> list[str]:
-        errors = []
-        for i, block in enumerate(blocks):
-            if not isinstance(block, dict):
-                errors.append(f"[ERROR] expected an object [json-pointer:{pointer}/{i}]")
-                continue
-            text = block.get("text")
-            if (
-                block.get("type") == "section"
-                and isinstance(text, dict)
-                and len(str(text.get("text", ""))) > _MAX_SECTION_TEXT
-            ):
-                errors.append(
-                    f"[ERROR] must be less than {_MAX_SECTION_TEXT + 1} characters "
-                    f"[json-pointer:{pointer}/{i}/text/text]"
-                )
-            element = block.get("element")
-            limit = element.get("max_length") if block.get("type") == "input" and isinstance(element, dict) else None
-            if limit is not None and not 1 <= int(limit) <= _MAX_INPUT_LENGTH:  # Slack: 1 to 3,000
-                errors.append(
-                    f"[ERROR] must be less than {_MAX_INPUT_LENGTH + 1} [json-pointer:{pointer}/{i}/element/max_length]"
-                )
-        return errors
-
     def _check_message_blocks(self, p: Mapping[str, Any]) -> None:
         blocks = p.get("blocks")
         if blocks is None:
@@ -753,7 +740,7 @@ class SlackStandIn:
         errors = []
         if len(blocks) > _MAX_MESSAGE_BLOCKS:
             errors.append(f"[ERROR] no more than {_MAX_MESSAGE_BLOCKS} items allowed [json-pointer:/blocks]")
-        errors += self._block_text_errors(blocks, "/blocks")
+        errors += block_errors(blocks, "/blocks")
         if errors:
             raise _SlackError("invalid_blocks", response_metadata={"messages": errors})
 
@@ -827,6 +814,8 @@ class SlackStandIn:
         if trigger in self._used_triggers:
             raise _SlackError("exchanged_trigger_id")
         issued = self._issued_triggers.get(trigger)
+        if issued is None and self.strict:  # Slack never handed this one out in an interaction payload
+            raise _SlackError("invalid_trigger_id")
         if issued is not None and self.clock() - issued > self.trigger_ttl:
             raise _SlackError("expired_trigger_id")
         self._used_triggers.add(trigger)
@@ -840,26 +829,11 @@ class SlackStandIn:
             errors.append("[ERROR] must be 'home' [json-pointer:/view/type]")
         if not home and view_type not in {"modal", "workflow_step"}:
             errors.append("[ERROR] must be 'modal' [json-pointer:/view/type]")
-        if view_type == "modal":
-            title = view.get("title")
-            if not isinstance(title, dict) or not title.get("text"):
-                errors.append("[ERROR] missing required field: title [json-pointer:/view/title]")
-            elif len(title["text"]) > _MAX_MODAL_TITLE:
-                errors.append(
-                    f"[ERROR] must be less than {_MAX_MODAL_TITLE + 1} characters [json-pointer:/view/title/text]"
-                )
-        blocks = view.get("blocks")
-        if not isinstance(blocks, list):
+        if view_type == "modal" and not (isinstance(view.get("title"), dict) and view["title"].get("text")):
+            errors.append("[ERROR] missing required field: title [json-pointer:/view/title]")
+        if not isinstance(view.get("blocks"), list):
             errors.append("[ERROR] missing required field: blocks [json-pointer:/view/blocks]")
-        else:
-            if len(blocks) > _MAX_VIEW_BLOCKS:
-                errors.append(f"[ERROR] no more than {_MAX_VIEW_BLOCKS} items allowed [json-pointer:/view/blocks]")
-            errors += self._block_text_errors(blocks, "/view/blocks")
-        if len(str(view.get("private_metadata") or "")) > _MAX_PRIVATE_METADATA:
-            errors.append(
-                f"[ERROR] must be less than {_MAX_PRIVATE_METADATA + 1} characters "
-                "[json-pointer:/view/private_metadata]"
-            )
+        errors += view_errors(view, "/view")
         if errors:
             raise _invalid_arguments(*errors)
         return view
@@ -937,6 +911,7 @@ class SlackStandIn:
 
     def _chat_post_message(self, p: dict[str, Any]) -> dict[str, Any]:
         channel = self._resolve_channel(p.get("channel"))
+        self._require_membership(channel)
         if not (p.get("text") or p.get("blocks") or p.get("attachments") or p.get("markdown_text")):
             raise _SlackError("no_text")
         self._check_message_blocks(p)
@@ -1039,6 +1014,7 @@ class SlackStandIn:
 
     def _chat_update(self, p: dict[str, Any]) -> dict[str, Any]:
         channel = self._resolve_channel(p.get("channel"))
+        self._require_membership(channel)
         ts = str(self._require(p, "ts"))
         key = (channel, ts)
         if key in self._deleted or (self.strict and key not in self._current):
@@ -1058,6 +1034,7 @@ class SlackStandIn:
 
     def _chat_post_ephemeral(self, p: dict[str, Any]) -> dict[str, Any]:
         channel = self._resolve_channel(p.get("channel"))
+        self._require_membership(channel)
         user = str(self._require(p, "user"))
         if self.strict:
             self._user(user)

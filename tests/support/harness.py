@@ -66,7 +66,7 @@ def services_at(app: RunningApp, now: datetime, **settings: Any) -> Iterator[Ser
 
 
 def start_app(db: Database, users: Iterable[StandInUser] = ROSTER, admins: tuple[str, ...] = (ADMIN,)) -> RunningApp:
-    slack = SlackStandIn(users=users, team_id=TEAM_ID).start()
+    slack = SlackStandIn(users=users, team_id=TEAM_ID, strict=True).start()
     settings = Settings(
         bot_token="xoxb-test-token",
         signing_secret=SIGNING_SECRET,
