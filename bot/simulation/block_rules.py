@@ -14,7 +14,6 @@ slack_sdk's or ours, not copied from a capture.
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import Any
 
 from slack_sdk.errors import SlackObjectFormationError
@@ -135,10 +134,12 @@ def block_errors(blocks: list[Any], pointer: str) -> list[str]:
     errors = []
     for index, raw in enumerate(blocks):
         errors += _one_block_errors(raw, f"{pointer}/{index}")
-    block_ids = Counter(b.get("block_id") for b in blocks if isinstance(b, dict) and b.get("block_id"))
+    seen: set[str] = set()
     for index, raw in enumerate(blocks):
-        if isinstance(raw, dict) and block_ids[raw.get("block_id")] > 1:
-            errors.append(_error(f"duplicate block_id `{raw['block_id']}`", f"{pointer}/{index}/block_id"))
+        block_id = raw.get("block_id") if isinstance(raw, dict) else None
+        if block_id and block_id in seen:
+            errors.append(_error(f"duplicate block_id `{block_id}`", f"{pointer}/{index}/block_id"))
+        seen.add(block_id)
     return errors
 
 

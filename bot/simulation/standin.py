@@ -7,7 +7,8 @@ Point slack_sdk's real client at it; nothing in slack_sdk is patched::
         client.chat_postMessage(channel="C1", text="hi")
         assert slack.messages("C1")[0]["text"] == "hi"
 
-Standard library only: a ``ThreadingHTTPServer`` on 127.0.0.1 (free port) in a daemon thread.
+Standard library and slack_sdk's Block Kit models: a ``ThreadingHTTPServer`` on 127.0.0.1 (free port) in a
+daemon thread.
 
 Response shapes are built from Slack's documented examples copied into ``bot/simulation/data/`` (see the README
 there), with fresh ids and timestamps. Behaviour modelled on Slack:
@@ -27,10 +28,23 @@ there), with fresh ids and timestamps. Behaviour modelled on Slack:
   (``invalid_trigger_id``), expires after ``trigger_ttl`` seconds if it was issued by
   ``new_trigger_id()`` (``expired_trigger_id``), and a missing one gets the documented
   ``invalid_arguments`` / "invalid `trigger_id`" answer;
-* block limits: 50 blocks per message, 100 per view, 3,000 characters of section text, 24 characters of
-  modal title, 3,000 of ``private_metadata`` (``invalid_blocks`` / ``invalid_arguments``; the
-  ``response_metadata.messages`` wording follows the ``[ERROR] ... [json-pointer:...]`` style Slack uses
-  but is not copied from a capture).
+* what Slack refuses in blocks and views (``bot/simulation/block_rules.py``), answered as Slack does:
+  ``invalid_blocks`` for chat.* and ``invalid_arguments`` for views.*, each with ``response_metadata.messages``
+  in the ``[ERROR] ... [json-pointer:...]`` style Slack uses (the wording is slack_sdk's or ours, not copied
+  from a capture):
+
+  - more than 50 blocks in a message; a view without ``blocks``, a modal without a title, a view of the wrong
+    ``type`` for the method;
+  - every block through slack_sdk's ``Block.parse(b)`` (None: no type, or one it does not know) and
+    ``.validate_json()``, and each element, text object, option and confirm dialog inside it the same way,
+    recursively; the view through ``View(**view).validate_json()`` with its title, submit and close. So,
+    among others: more than 25 elements in an actions block, 10 in a context block, 10 section fields, 100
+    blocks in a view, 100 options in a select menu; section text over 3,000 characters, header over 150,
+    button text over 75 or value over 2,000, modal title over 24, ``private_metadata`` over 3,000; a home
+    view with submit or close;
+  - what slack_sdk leaves unchecked: one action_id twice in a block, one block_id twice in a message or view,
+    more than 10 checkboxes or radio buttons, a ``plain_text_input`` ``max_length`` outside 1-3,000, an empty
+    text object, a modal holding inputs without a submit button.
 
 Message metadata and history, modelled on Slack's documentation (docs.slack.dev, "Using message metadata", and
 the conversations.history reference, whose documented example is ``conversations.history.ok.example.json``):
@@ -50,8 +64,11 @@ the conversations.history reference, whose documented example is ``conversations
   arrived) or after the stand-in stored its effect but before the answer is written, until ``release()``.
 
 By default the stand-in is lenient about things it cannot know (a channel it never heard of, a message ts
-or view id taken from a fixture payload): it accepts them. ``strict=True`` answers ``channel_not_found``,
-``message_not_found``, ``not_found`` and ``user_not_found`` for those instead.
+or view id taken from a fixture payload, a trigger id made up by a test): it accepts them. ``strict=True``
+(what ``tests/support/harness.py`` runs the app against) answers ``channel_not_found``, ``message_not_found``,
+``not_found`` and ``user_not_found`` for those instead, ``invalid_trigger_id`` for a trigger id it never
+issued through ``new_trigger_id()`` (the driver's interaction payloads), and ``not_in_channel`` to a post in a
+channel added with ``bot_is_member=False`` until ``invite_bot``.
 """
 
 from __future__ import annotations
