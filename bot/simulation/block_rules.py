@@ -136,7 +136,7 @@ def block_errors(blocks: list[Any], pointer: str) -> list[str]:
         errors += _one_block_errors(raw, f"{pointer}/{index}")
     seen: set[str] = set()
     for index, raw in enumerate(blocks):
-        block_id = raw.get("block_id") if isinstance(raw, dict) else None
+        block_id = str(raw.get("block_id") or "") if isinstance(raw, dict) else ""
         if block_id and block_id in seen:
             errors.append(_error(f"duplicate block_id `{block_id}`", f"{pointer}/{index}/block_id"))
         seen.add(block_id)
