@@ -68,7 +68,7 @@ or view id taken from a fixture payload, a trigger id made up by a test): it acc
 (what ``tests/support/harness.py`` runs the app against) answers ``channel_not_found``, ``message_not_found``,
 ``not_found`` and ``user_not_found`` for those instead, ``invalid_trigger_id`` for a trigger id it never
 issued through ``new_trigger_id()`` (the driver's interaction payloads), and ``not_in_channel`` to a post in a
-channel added with ``bot_is_member=False`` until ``invite_bot``.
+public channel added with ``bot_is_member=False`` until ``invite_bot`` (``channel_not_found`` in a private one).
 """
 
 from __future__ import annotations
@@ -698,9 +698,11 @@ class SlackStandIn:
         return channel
 
     def _require_membership(self, channel: str) -> None:
-        """Posting (chat:write, no chat:write.public) needs the bot in the channel: strict mode only."""
-        if self.strict and self._channels.get(channel, {}).get("is_member") is False:
-            raise _SlackError("not_in_channel")
+        """Posting (chat:write, no chat:write.public) needs the bot in the channel: strict mode only. A private
+        channel the bot is not in is one Slack does not show it at all."""
+        known = self._channels.get(channel, {})
+        if self.strict and known.get("is_member") is False:
+            raise _SlackError("channel_not_found" if known.get("is_private") else "not_in_channel")
 
     def _user(self, user_id: str) -> StandInUser:
         user = self._users.get(user_id)

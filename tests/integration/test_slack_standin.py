@@ -737,3 +737,12 @@ def test_strict_mode_refuses_posting_in_a_channel_the_bot_was_never_invited_to()
         assert client.chat_postMessage(channel="C0DIGEST", text="hi")["ok"]
     assert api_error(excinfo) == "not_in_channel"
     assert strict.messages("C0DIGEST")[0]["text"] == "hi"
+
+
+def test_strict_mode_hides_a_private_channel_the_bot_is_not_in():
+    with SlackStandIn(strict=True) as strict:
+        client = WebClient(token="xoxb-t", base_url=strict.url)
+        strict.add_channel("C0SECRET", "secret", is_private=True, bot_is_member=False)
+        with pytest.raises(SlackApiError) as excinfo:
+            client.chat_postMessage(channel="C0SECRET", text="hi")
+    assert api_error(excinfo) == "channel_not_found"
