@@ -42,14 +42,20 @@ def _digest(ack: Ack, command: dict[str, Any], client: WebClient, services: Serv
 def _export(ack: Ack, command: dict[str, Any], client: WebClient, services: Services) -> None:
     ack(response_type="ephemeral", text="Preparing the export… it will arrive in your DM with me.")
     now = services.clock.now()
-    csv_text = digest_post.export_for(services.db, command["team_id"], now)
+    exact = "exact" in (command.get("text") or "").split()[1:]  # `/reverse-mentor export exact`
+    export = digest_post.export_for(services.db, command["team_id"], now, exact=exact)
     dm = client.conversations_open(users=command["user_id"])["channel"]["id"]
+    if exact:
+        title = "EXACT programme figures: admins only, do not share"
+        comment = "Exact weekly counts and per-pair rows (pseudonyms drawn afresh for this export). Admins only."
+    else:
+        title = "Published programme figures (shareable)"
+        comment = (
+            "The weekly counts as published in the digest: shareable. For exact figures (admins only): "
+            "`/reverse-mentor export exact`."
+        )
     client.files_upload_v2(
-        channel=dm,
-        content=csv_text,
-        filename=f"reverse-mentoring-export-{now:%Y-%m-%d}.csv",
-        title="Programme aggregates (pseudonymous pairs, no free text)",
-        initial_comment="Aggregates per week and per pair, for evaluating the programme.",
+        channel=dm, content=export.text, filename=export.filename, title=title, initial_comment=comment
     )
 
 
