@@ -102,8 +102,9 @@ def close_weeks(db: Database, programme_id: int, now: datetime) -> int:
     weeks were stored. Each week in its own transaction: a racing closer's week stands, ours is dropped."""
     with db.unit_of_work() as session:
         programme = _programme(session, programme_id)
-        team_id, timezone, created = programme.team_id, programme.timezone, programme.created_at
+        team_id, timezone = programme.team_id, programme.timezone
         last = queries.last_stored_week(session, programme_id)
+        created = queries.first_moment(session, programme_id, programme.created_at)
     first = next_week_start(last, timezone) if last is not None else created
     stored = 0
     for start, end in closed_weeks(first, now, timezone):

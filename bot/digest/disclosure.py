@@ -123,8 +123,8 @@ class Total:
         return self.value == 0 and self.at_least
 
     def text(self) -> str:
-        if self.hidden:
-            return SUPPRESSED
+        if self.hidden:  # several hidden cells may add up to 5 or more: only "at least 1" is known
+            return SUPPRESSED if len(self.terms) <= 1 else "at least 1 (each count fewer than 5)"
         return f"at least {self.value:,}" if self.at_least else f"{self.value:,}"
 
 

@@ -196,7 +196,7 @@ def _parts(view: PublicView, week: PublishedWeek | None, named: Sequence[tuple[C
 def _shares_text(view: PublicView, named: Sequence[tuple[Cell, str]]) -> str:
     parts = [view.to_date([c]) for c, _ in named]
     if not sum(p.value for p in parts):
-        return "no counts published yet" if not any(p.at_least for p in parts) else SUPPRESSED
+        return "no counts published yet" if not any(p.at_least for p in parts) else "not shown: each count fewer than 5"
     return " · ".join(f"{word} {share}" for (_, word), share in zip(named, shares(parts), strict=True))
 
 
@@ -252,7 +252,7 @@ def _public_figure_blocks(view: PublicView) -> list[Block]:
     return [
         section(f"*Week of {_day(last.week_start)}*"),
         fields(*week),
-        section(f"*Programme to date* ({len(view.weeks)} weeks)"),
+        section(f"*Programme to date* ({len(view.weeks)} week{'' if len(view.weeks) == 1 else 's'})"),
         fields(*to_date),
     ]
 
@@ -261,7 +261,8 @@ def public_outcome_blocks(view: PublicView) -> list[Block]:
     """Closing surveys and action follow-ups, to date, from the published cells."""
     out: list[Block] = []
     sent = view.to_date([Cell.SURVEYS_SENT])
-    if sent.value or sent.at_least:
+    replies = view.to_date((Cell.SURVEY_AGAIN_YES, Cell.SURVEY_AGAIN_NOT_YES))
+    if sent.value or sent.at_least or replies.value or replies.at_least:
         again = _shares_text(view, ((Cell.SURVEY_AGAIN_YES, "yes"), (Cell.SURVEY_AGAIN_NOT_YES, "not yes")))
         out.append(
             section(

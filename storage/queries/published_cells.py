@@ -99,6 +99,17 @@ def week_rows(session: Session, programme_id: int, start: datetime, end: datetim
     )
 
 
+def first_moment(session: Session, programme_id: int, created_at: datetime) -> datetime:
+    """Where the programme's weeks begin: its creation, or an earlier join or session (imported history)."""
+    joined = session.scalar(select(func.min(Participant.joined_at)).where(Participant.programme_id == programme_id))
+    scheduled = session.scalar(
+        select(func.min(MentoringSession.scheduled_at))
+        .join(Pair, Pair.id == MentoringSession.pair_id)
+        .where(Pair.programme_id == programme_id)
+    )
+    return min(t for t in (created_at, joined, scheduled) if t is not None)
+
+
 def stored_weeks(session: Session, programme_id: int) -> dict[datetime, dict[str, int | None]]:
     """Every stored week of the programme, oldest first: week start -> {cell: published value}."""
     rows = session.execute(
