@@ -27,6 +27,7 @@ ROUND_TO = 5
 
 
 SUPPRESSED = "fewer than 5"
+HIDDEN_SUM = "at least 1 (each count fewer than 5)"  # several hidden cells: their sum may be 5 or more
 
 
 class Cell(StrEnum):
@@ -117,6 +118,7 @@ class Total:
     value: int
     at_least: bool
     terms: tuple[tuple[datetime, Cell], ...] = field(default=(), compare=False)
+    hidden_terms: int = 0  # how many of the cells show "fewer than 5"
 
     @property
     def hidden(self) -> bool:
@@ -124,23 +126,23 @@ class Total:
 
     def text(self) -> str:
         if self.hidden:  # several hidden cells may add up to 5 or more: only "at least 1" is known
-            return SUPPRESSED if len(self.terms) <= 1 else "at least 1 (each count fewer than 5)"
+            return SUPPRESSED if self.hidden_terms <= 1 else HIDDEN_SUM
         return f"at least {self.value:,}" if self.at_least else f"{self.value:,}"
 
 
 def total(weeks: Sequence[PublishedWeek], cells: Iterable[Cell]) -> Total:
     """The sum of `cells` over `weeks`, from their stored published values only."""
     wanted = tuple(cells)
-    value, at_least, terms = 0, False, []
+    value, hidden, terms = 0, 0, []
     for week in weeks:
         for cell in wanted:
             shown = week.cells.get(cell, 0)
             terms.append((week.week_start, cell))
             if shown is None:
-                at_least = True
+                hidden += 1
             else:
                 value += shown
-    return Total(value, at_least, tuple(terms))
+    return Total(value, hidden > 0, tuple(terms), hidden)
 
 
 CANCELLED = (Cell.CANCELLED_SENIOR, Cell.CANCELLED_JUNIOR, Cell.CANCELLED_NO_SIDE)
