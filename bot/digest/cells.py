@@ -72,12 +72,8 @@ def contributions(rows: WeekRows) -> Iterator[tuple[Cell, object, tuple[object, 
             yield Cell.ACTIONS, check_in_id, (participant,)
     for participant in rows.joined:
         yield Cell.JOINED, participant, (participant,)
-    for participant in rows.left:
-        yield Cell.LEFT, participant, (participant,)
     for pair_id, mentor, mentee in rows.pairs_formed:
         yield Cell.PAIRS_FORMED, pair_id, (mentor, mentee)
-    for response_id, participant in rows.surveys_sent:
-        yield Cell.SURVEYS_SENT, response_id, (participant,)
     for response_id, participant, would_again in rows.surveys_answered:
         cell = Cell.SURVEY_AGAIN_YES if would_again == "yes" else Cell.SURVEY_AGAIN_NOT_YES
         yield cell, response_id, (participant,)

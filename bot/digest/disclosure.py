@@ -47,9 +47,7 @@ class Cell(StrEnum):
     TWO_WAY_NO = "two_way_no"
     ACTIONS = "actions"  # seniors' check-ins recording an action
     JOINED = "joined"  # people who joined
-    LEFT = "left"  # people who left
     PAIRS_FORMED = "pairs_formed"
-    SURVEYS_SENT = "surveys_sent"  # closing surveys sent
     SURVEY_AGAIN_YES = "survey_again_yes"  # closing surveys answered: would take part again
     SURVEY_AGAIN_NOT_YES = "survey_again_not_yes"  # answered, anything else
     FOLLOW_UP_DONE = "follow_up_done"  # action follow-up answers
@@ -58,7 +56,11 @@ class Cell(StrEnum):
 
 
 # Cells where each contributor adds at most one to the count: "fewer than 5" then also bounds the count.
-ONE_EACH = frozenset({Cell.JOINED, Cell.LEFT, Cell.SURVEYS_SENT, Cell.SURVEY_AGAIN_YES, Cell.SURVEY_AGAIN_NOT_YES})
+ONE_EACH = frozenset({Cell.JOINED, Cell.SURVEY_AGAIN_YES, Cell.SURVEY_AGAIN_NOT_YES})
+
+# Not cells, though the admins' copy has them: people who left, and closing surveys sent. Each is bounded by
+# another cell over time (nobody leaves before joining, nobody answers a survey not sent), so two of their
+# "fewer than 5" would prove the other side's hidden count was at least 2 (the attacker test found this).
 
 
 def publish(count: int, people: int) -> int | None:

@@ -237,7 +237,7 @@ def _public_figure_blocks(view: PublicView) -> list[Block]:
         ("Ratings", _parts(view, last, BANDS)),
         ("Stayed two-way (juniors)", _parts(view, last, TWO_WAY_WORDS)),
         ("Actions recorded", view.week([Cell.ACTIONS]).text()),
-        ("Joined / left", f"{view.week([Cell.JOINED]).text()} joined · {view.week([Cell.LEFT]).text()} left"),
+        ("Joined", view.week([Cell.JOINED]).text()),
     ]
     to_date = [
         ("Sessions held", view.to_date([Cell.HELD]).text()),
@@ -247,7 +247,7 @@ def _public_figure_blocks(view: PublicView) -> list[Block]:
         ("Stayed two-way (juniors)", _shares_text(view, TWO_WAY_WORDS)),
         ("Actions recorded", view.to_date([Cell.ACTIONS]).text()),
         ("Pairs formed", view.to_date([Cell.PAIRS_FORMED]).text()),
-        ("Joined / left", f"{view.to_date([Cell.JOINED]).text()} joined · {view.to_date([Cell.LEFT]).text()} left"),
+        ("Joined", view.to_date([Cell.JOINED]).text()),
     ]
     return [
         section(f"*Week of {_day(last.week_start)}*"),
@@ -260,15 +260,12 @@ def _public_figure_blocks(view: PublicView) -> list[Block]:
 def public_outcome_blocks(view: PublicView) -> list[Block]:
     """Closing surveys and action follow-ups, to date, from the published cells."""
     out: list[Block] = []
-    sent = view.to_date([Cell.SURVEYS_SENT])
     replies = view.to_date((Cell.SURVEY_AGAIN_YES, Cell.SURVEY_AGAIN_NOT_YES))
-    if sent.value or sent.at_least or replies.value or replies.at_least:
+    if replies.value or replies.at_least:
         again = _shares_text(view, ((Cell.SURVEY_AGAIN_YES, "yes"), (Cell.SURVEY_AGAIN_NOT_YES, "not yes")))
         out.append(
             section(
-                f"*Closing surveys*\nSent: {sent.text()} · answered: "
-                f"{view.to_date((Cell.SURVEY_AGAIN_YES, Cell.SURVEY_AGAIN_NOT_YES)).text()} · "
-                f"would take part again: {again}"
+                f"*Closing surveys*\nAnswered: {replies.text()} · would take part again: {again}"
             )
         )
     answered = view.to_date(FOLLOW_UPS)

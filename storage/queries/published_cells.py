@@ -34,9 +34,7 @@ class WeekRows:
     check_ins: list[tuple[int, int, str, int | None, str | None, bool]] = field(default_factory=list)
     # (check-in id, participant id, side, rating, two_way, action recorded)
     joined: list[int] = field(default_factory=list)
-    left: list[int] = field(default_factory=list)
     pairs_formed: list[tuple[int, int, int]] = field(default_factory=list)  # (pair id, mentor id, mentee id)
-    surveys_sent: list[tuple[int, int]] = field(default_factory=list)  # (response id, participant id)
     surveys_answered: list[tuple[int, int, str | None]] = field(default_factory=list)  # ... would_again
     follow_ups: list[tuple[int, int, str]] = field(default_factory=list)  # (id, participant id, answer)
 
@@ -59,9 +57,6 @@ def week_rows(session: Session, programme_id: int, start: datetime, end: datetim
         .where(p.programme_id == programme_id, c.answered_at.is_not(None), within(c.answered_at))
     ).all()
     joined = session.scalars(select(p.id).where(p.programme_id == programme_id, within(p.joined_at))).all()
-    left = session.scalars(
-        select(p.id).where(p.programme_id == programme_id, p.left_at.is_not(None), within(p.left_at))
-    ).all()
     pairs = session.execute(
         select(Pair.id, Pair.mentor_id, Pair.mentee_id).where(
             Pair.programme_id == programme_id, within(Pair.created_at)
@@ -69,7 +64,6 @@ def week_rows(session: Session, programme_id: int, start: datetime, end: datetim
     ).all()
     r = SurveyResponse
     in_programme = r.cohort_id.in_(select(Cohort.id).where(Cohort.programme_id == programme_id))
-    sent = session.execute(select(r.id, r.participant_id).where(in_programme, within(r.sent_at))).all()
     answered = session.execute(
         select(r.id, r.participant_id, r.would_again).where(
             in_programme, r.answered_at.is_not(None), within(r.answered_at)
@@ -91,9 +85,7 @@ def week_rows(session: Session, programme_id: int, start: datetime, end: datetim
         sessions=[tuple(row) for row in sessions],  # type: ignore[misc]
         check_ins=[(i, pid, side, rating, two_way, bool(act)) for i, pid, side, rating, two_way, act in check_ins],
         joined=list(joined),
-        left=list(left),
         pairs_formed=[tuple(row) for row in pairs],  # type: ignore[misc]
-        surveys_sent=[tuple(row) for row in sent],  # type: ignore[misc]
         surveys_answered=[tuple(row) for row in answered],  # type: ignore[misc]
         follow_ups=[(i, pid, answer) for i, pid, answer in follow_ups],
     )
