@@ -263,11 +263,7 @@ def public_outcome_blocks(view: PublicView) -> list[Block]:
     replies = view.to_date((Cell.SURVEY_AGAIN_YES, Cell.SURVEY_AGAIN_NOT_YES))
     if replies.value or replies.at_least:
         again = _shares_text(view, ((Cell.SURVEY_AGAIN_YES, "yes"), (Cell.SURVEY_AGAIN_NOT_YES, "not yes")))
-        out.append(
-            section(
-                f"*Closing surveys*\nAnswered: {replies.text()} · would take part again: {again}"
-            )
-        )
+        out.append(section(f"*Closing surveys*\nAnswered: {replies.text()} · would take part again: {again}"))
     answered = view.to_date(FOLLOW_UPS)
     if answered.value or answered.at_least:
         words = (
