@@ -106,7 +106,8 @@ def close_weeks(db: Database, programme_id: int, now: datetime) -> int:
     for start, end in closed_weeks(first, now, timezone):
         try:
             with db.unit_of_work() as session:
-                cells = publish_week(tallies_of(queries.week_rows(session, programme_id, start, end)))
+                published = publish_week(tallies_of(queries.week_rows(session, programme_id, start, end)))
+                cells = {cell.value: value for cell, value in published.items()}
                 stored += queries.store_week(session, team_id, programme_id, start, cells)
         except IntegrityError:
             continue  # another closer stored this week first: theirs stands

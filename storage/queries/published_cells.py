@@ -6,8 +6,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.orm import Session, aliased
 
 from storage.models import (
@@ -42,8 +43,8 @@ class WeekRows:
 def week_rows(session: Session, programme_id: int, start: datetime, end: datetime) -> WeekRows:
     s, c, p = MentoringSession, CheckIn, Participant
 
-    def within(column: object) -> object:
-        return and_(column >= start, column < end)  # type: ignore[operator]
+    def within(column: Any) -> ColumnElement[bool]:
+        return and_(column >= start, column < end)
 
     sessions = session.execute(
         select(s.id, s.pair_id, Pair.mentor_id, Pair.mentee_id, s.state, s.cancelled_by)
@@ -87,7 +88,7 @@ def week_rows(session: Session, programme_id: int, start: datetime, end: datetim
         joined=list(joined),
         pairs_formed=[tuple(row) for row in pairs],  # type: ignore[misc]
         surveys_answered=[tuple(row) for row in answered],  # type: ignore[misc]
-        follow_ups=[(i, pid, answer) for i, pid, answer in follow_ups],
+        follow_ups=[(i, pid, str(answer)) for i, pid, answer in follow_ups],
     )
 
 
