@@ -195,7 +195,7 @@ def test_the_digest_summarises_the_closing_survey_when_enough_answered(
     run_job(running_app, "digest", MONDAY, monkeypatch, tmp_path, **DIGEST_SETTINGS)
     text = json.dumps(_in_channel(running_app)[0]["blocks"])
     # the published cells of last week: 5 answered "yes", rounded to the nearest 5 (sent this week: not yet shown)
-    assert "answered: 5 \\u00b7 would take part again: yes 100% \\u00b7 not yes 0%" in text
+    assert "Answered: 5 \\u00b7 would take part again: yes 100% \\u00b7 not yes 0%" in text
     admin = json.dumps([m for m in running_app.slack.messages(ADMIN) if m.get("blocks")][-1]["blocks"])
     assert "Closing survey, Spring &lt;b&gt;* (exact)" in admin  # the admins' copy stays exact, and says so
     assert "Response rate: 83%" in admin and "would take part again: 100%" in admin and "+2.0 points" in admin
