@@ -30,7 +30,8 @@ def _digest(ack: Ack, command: dict[str, Any], client: WebClient, services: Serv
         blocks = [
             *blocks,
             context(
-                f"This is the admins' preview. The public post leaves out the named pairs; it goes to <#{channel}>."
+                f"This is the admins' exact preview. The public post shows only the published weekly counts "
+                f"(rounded to 5, “fewer than 5” below 5 people) and no names; it goes to <#{channel}>."
             ),
             actions(button("Post to the channel", "digest_post_now", value, style="primary", confirm=confirm)),
         ]

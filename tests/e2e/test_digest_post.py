@@ -129,6 +129,11 @@ def test_export_arrives_in_the_admins_dm_without_ids_or_text(running_app: Runnin
     assert len(rows) > 1
     assert "U0M0" not in text and "U0S0" not in text
     assert upload.channels and upload.channels[0] == running_app.slack.dm_channel_id(ADMIN)
+    assert "exact" not in upload.filename.lower() and not any(row and row[0] == "pair" for row in rows)
+    running_app.driver.command(ADMIN, "export exact")  # the admins' exact file says so, in its name and first row
+    exact = wait_for(lambda: [u for u in running_app.slack.uploads if u.completed and u is not upload])[0]
+    assert "EXACT-admins-only" in exact.filename
+    assert exact.data.decode().startswith("ADMINS ONLY: exact figures")
 
 
 def test_export_cli_writes_a_csv(running_app: RunningApp, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
