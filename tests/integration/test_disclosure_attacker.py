@@ -1,8 +1,8 @@
 """The disclosure rule against an attacker (docs/privacy.md): hypothesis generates programme histories (joins,
 sessions held or cancelled by either side or rescheduled, ratings, two-way answers, actions, late answers,
-leaves, erasures, admin posts at odd moments over several weeks) and plays them through the real storage and
-the real digest code on SQLite. At every post it keeps what the public was shown (the channel
-post, the shareable export, the chart's bars), then checks:
+closing surveys, leaves, erasures, admin posts at odd moments over several weeks) and plays them through the
+real storage and the real digest code on SQLite. At every post it keeps what the public was shown (the
+channel post, the shareable export, the chart's bars), then checks:
 
 * a closed week's published cells never change afterwards, whatever happens to the rows;
 * every public output is rebuilt exactly from the stored cells alone: nothing live reaches the public;
@@ -35,7 +35,17 @@ from bot.digest.export import shareable_export
 from bot.messages.digest import public_digest
 from bot.runtime.clock import FixedClock
 from storage.db import Database
-from storage.models import CheckIn, MentoringSession, Pair, Participant, Person, Programme, Workspace
+from storage.models import (
+    CheckIn,
+    Cohort,
+    MentoringSession,
+    Pair,
+    Participant,
+    Person,
+    Programme,
+    SurveyResponse,
+    Workspace,
+)
 
 TEAM = "T0ATTACK"
 START = datetime(2026, 1, 5, tzinfo=UTC)  # a Monday: the programme's first week
@@ -71,6 +81,7 @@ class History:
     meetings: list[Meeting]
     leaves: dict[int, int]  # pair index -> week its junior leaves
     erasures: dict[int, int]  # pair index -> week its senior erases their answers
+    surveys: list[tuple[int, int, str]]  # (pair index, hour, would_again): its junior answers the closing survey
     posts: list[int]  # hours since START at which an admin posts the digest
 
 
@@ -99,8 +110,11 @@ def histories(draw: st.DrawFn) -> History:
     some_pairs = st.integers(0, pairs - 1)
     leaves = draw(st.dictionaries(some_pairs, st.integers(0, weeks), max_size=2))
     erasures = draw(st.dictionaries(some_pairs, st.integers(0, weeks), max_size=2))
+    hours = st.integers(0, weeks * 7 * 24 - 1)
+    answers = st.tuples(some_pairs, hours, st.sampled_from(["yes", "no", "maybe"]))
+    surveys = draw(st.lists(answers, max_size=6, unique_by=lambda answer: answer[0]))  # one survey each
     posts = draw(st.lists(st.integers(0, (weeks + 1) * 7 * 24), min_size=1, max_size=4))
-    return History(weeks, pairs, meetings, leaves, erasures, sorted(posts))
+    return History(weeks, pairs, meetings, leaves, erasures, surveys, sorted(posts))
 
 
 def _at(hours: int) -> datetime:
@@ -114,6 +128,8 @@ def _setup(db: Database, history: History) -> tuple[int, list[tuple[int, int, in
         programme = Programme(team_id=TEAM, name="Attack", created_at=START)
         session.add(programme)
         session.flush()
+        end = START + timedelta(weeks=history.weeks)
+        session.add(Cohort(team_id=TEAM, programme_id=programme.id, name="Spring", starts_at=START, ends_at=end))
         pairs = []
         for index in range(history.pairs):
             ids = []
@@ -143,6 +159,8 @@ def _events(history: History) -> list[tuple[int, int, str, object]]:
         events.append((week * 168 + 50, 0, "leave", pair))
     for pair, week in history.erasures.items():
         events.append((week * 168 + 60, 0, "erase", pair))
+    for pair, hour, would_again in history.surveys:
+        events.append((hour, 0, "survey", (pair, would_again)))
     for hour in history.posts:
         events.append((hour, 1, "post", None))
     return sorted(events, key=lambda e: (e[0], e[1]))
@@ -180,6 +198,14 @@ def _apply(db: Database, pairs: list[tuple[int, int, int]], kind: str, what: obj
             assert junior is not None
             if junior.left_at is None:
                 junior.status, junior.left_at = "left", now
+        elif kind == "survey":
+            assert isinstance(what, tuple)
+            pair, would_again = what
+            cohort_id = session.scalars(select(Cohort.id)).one()
+            session.add(
+                SurveyResponse(team_id=TEAM, cohort_id=cohort_id, participant_id=pairs[pair][1], sent_at=now,
+                               would_again=would_again, answered_at=now)
+            )  # fmt: skip
         elif kind == "erase":
             assert isinstance(what, int)
             session.execute(delete(CheckIn).where(CheckIn.participant_id == pairs[what][2]))
