@@ -45,6 +45,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy import create_engine, insert, select, text
 from sqlalchemy.engine import make_url
 
+from bot.digest.cells import public_view
 from bot.digest.chart import render_chart
 from bot.digest.disclosure import MIN_GROUP, Activity, headline
 from bot.digest.export import export_csv
@@ -539,7 +540,7 @@ def run(db: Database, label: str, pairs: int, sessions: int) -> Result:
     expected = naive(db, programme_id, deleted)
     naive_s = time.perf_counter() - started
     started = time.perf_counter()
-    png = render_chart(digest.weeks)
+    png = render_chart(public_view(db, programme_id, NOW).chart)  # closes the weeks, then draws them
     chart_s = time.perf_counter() - started
     started = time.perf_counter()
     exported = export_csv(db, programme_id, NOW)

@@ -30,7 +30,8 @@ def _digest(ack: Ack, command: dict[str, Any], client: WebClient, services: Serv
         blocks = [
             *blocks,
             context(
-                f"This is the admins' preview. The public post leaves out the named pairs; it goes to <#{channel}>."
+                f"This is the admins' exact preview. The public post shows only the published weekly counts "
+                f"(rounded to 5, “fewer than 5” below 5 people) and no names; it goes to <#{channel}>."
             ),
             actions(button("Post to the channel", "digest_post_now", value, style="primary", confirm=confirm)),
         ]
@@ -42,14 +43,20 @@ def _digest(ack: Ack, command: dict[str, Any], client: WebClient, services: Serv
 def _export(ack: Ack, command: dict[str, Any], client: WebClient, services: Services) -> None:
     ack(response_type="ephemeral", text="Preparing the export… it will arrive in your DM with me.")
     now = services.clock.now()
-    csv_text = digest_post.export_for(services.db, command["team_id"], now)
+    exact = "exact" in (command.get("text") or "").split()[1:]  # `/reverse-mentor export exact`
+    export = digest_post.export_for(services.db, command["team_id"], now, exact=exact)
     dm = client.conversations_open(users=command["user_id"])["channel"]["id"]
+    if exact:
+        title = "EXACT programme figures: admins only, do not share"
+        comment = "Exact weekly counts and per-pair rows (pseudonyms drawn afresh for this export). Admins only."
+    else:
+        title = "Published programme figures (shareable)"
+        comment = (
+            "The weekly counts as published in the digest: shareable. For exact figures (admins only): "
+            "`/reverse-mentor export exact`."
+        )
     client.files_upload_v2(
-        channel=dm,
-        content=csv_text,
-        filename=f"reverse-mentoring-export-{now:%Y-%m-%d}.csv",
-        title="Programme aggregates (pseudonymous pairs, no free text)",
-        initial_comment="Aggregates per week and per pair, for evaluating the programme.",
+        channel=dm, content=export.text, filename=export.filename, title=title, initial_comment=comment
     )
 
 

@@ -562,3 +562,20 @@ class SettingsChange(Base):
     changed_by: Mapped[str] = mapped_column(String(32))
     changed_at: Mapped[datetime] = mapped_column(info=STAMP)
     changes: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class PublishedCell(Base):
+    """One published cell of the digest (docs/privacy.md): a count for one programme week (Monday 00:00 to the
+    next Monday in the programme's time zone, `week_start` as UTC), computed once when the week closed and never
+    revised. `value` is the count rounded to the nearest 5, 0 for a true zero, NULL for "fewer than 5"."""
+
+    __tablename__ = "published_cells"
+    __table_args__ = (UniqueConstraint("programme_id", "week_start", "cell"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(ForeignKey("workspaces.team_id"), index=True)
+    programme_id: Mapped[int] = mapped_column(ForeignKey("programmes.id", ondelete="CASCADE"))
+    week_start: Mapped[datetime] = mapped_column()
+    cell: Mapped[str] = mapped_column(String(32))
+    value: Mapped[int | None] = mapped_column(Integer)
+    published_at: Mapped[datetime] = mapped_column(info=STAMP)

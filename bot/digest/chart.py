@@ -1,9 +1,9 @@
 """The digest's chart: sessions held vs cancelled per week, cancellations stacked by side, as PNG bytes.
 
-It is posted in public, so each bar obeys the fewer-than-5 rule (`bot.digest.disclosure.suppress`): a count that
-describes fewer than 5 people is not drawn and is marked "<5" instead; when the cancellations of a week may
-be shown but their split by side may not, they are drawn as one grey bar, side not shown. No names, ever:
-the chart only receives counts.
+It is posted in public, so it draws only stored published cells (`bot.digest.disclosure.PublishedWeek`): each
+bar is a cell's published value (rounded to the nearest 5); a cell showing "fewer than 5" is not drawn and is
+marked "<5" instead. Cancellations are stacked from their cells by side (senior, junior, side not recorded). No
+names, ever: the chart only receives published cells.
 
 Rendering uses matplotlib's object API on the Agg canvas, not pyplot: no global figure state, so it is safe
 in a threaded server and needs no display.
@@ -19,8 +19,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from bot.digest.disclosure import SUPPRESSED, suppress
-from bot.digest.figures import WeekCounts
+from bot.digest.disclosure import Cell, PublishedWeek
 
 # Okabe-Ito colours: distinguishable with the common colour-vision deficiencies.
 HELD = "#009E73"
@@ -30,34 +29,41 @@ SIDE_NOT_SHOWN = "#999999"
 WIDTH = 0.38
 
 
-def _label(week: WeekCounts) -> str:
+def _label(week: PublishedWeek) -> str:
     return f"{week.week_start.day} {week.week_start:%b}"
 
 
 @dataclass(frozen=True)
 class Bars:
-    """One week's bar heights as the public may see them."""
+    """One week's bar heights: published cells, "fewer than 5" drawn as nothing."""
 
     held: int
     senior: int
     junior: int
-    side_not_shown: int  # the split is suppressed, or no side was recorded
+    side_not_shown: int  # cancelled with no side recorded
     held_hidden: bool
-    cancelled_hidden: bool
+    cancelled_hidden: bool  # some cancellation cell of the week shows "fewer than 5"
 
 
-def bars(week: WeekCounts) -> Bars:
-    held_hidden = suppress(week.held, week.held_people) == SUPPRESSED
-    held = 0 if held_hidden else week.held
-    if suppress(week.cancelled, week.cancelled_people) == SUPPRESSED:
-        return Bars(held, 0, 0, 0, held_hidden, cancelled_hidden=True)
-    if suppress(week.cancelled_by_senior, min(week.cancelled, week.cancelled_people)) == SUPPRESSED:
-        return Bars(held, 0, 0, week.cancelled, held_hidden, cancelled_hidden=False)
-    unknown = week.cancelled - week.cancelled_by_senior - week.cancelled_by_junior
-    return Bars(held, week.cancelled_by_senior, week.cancelled_by_junior, unknown, held_hidden, False)
+def bars(week: PublishedWeek) -> Bars:
+    def shown(cell: Cell) -> int:
+        return week.cells.get(cell) or 0
+
+    def hidden(cell: Cell) -> bool:
+        return cell in week.cells and week.cells[cell] is None
+
+    cancelled = (Cell.CANCELLED_SENIOR, Cell.CANCELLED_JUNIOR, Cell.CANCELLED_NO_SIDE)
+    return Bars(
+        shown(Cell.HELD),
+        shown(Cell.CANCELLED_SENIOR),
+        shown(Cell.CANCELLED_JUNIOR),
+        shown(Cell.CANCELLED_NO_SIDE),
+        hidden(Cell.HELD),
+        any(hidden(c) for c in cancelled),
+    )
 
 
-def render_chart(weeks: Sequence[WeekCounts], title: str | None = None) -> bytes:
+def render_chart(weeks: Sequence[PublishedWeek], title: str | None = None) -> bytes:
     """A PNG of the weeks given (oldest first)."""
     figure = Figure(figsize=(9, 4.6), dpi=110, layout="constrained")
     FigureCanvasAgg(figure)
@@ -77,7 +83,7 @@ def render_chart(weeks: Sequence[WeekCounts], title: str | None = None) -> bytes
     if any(other):
         bottom = [s + j for s, j in zip(senior, junior, strict=True)]
         axes.bar(
-            right, other, WIDTH, bottom=bottom, color=SIDE_NOT_SHOWN, hatch="//", label="Cancelled, side not shown"
+            right, other, WIDTH, bottom=bottom, color=SIDE_NOT_SHOWN, hatch="//", label="Cancelled, side not recorded"
         )
 
     top = max([*held, *(b.senior + b.junior + b.side_not_shown for b in shown)], default=0)
@@ -89,7 +95,7 @@ def render_chart(weeks: Sequence[WeekCounts], title: str | None = None) -> bytes
 
     axes.set_title(title or f"Sessions held and cancelled, last {len(weeks)} weeks", fontsize=13, loc="left")
     axes.set_ylabel("Sessions")
-    axes.set_xlabel("Week starting   (<5: describes fewer than 5 people, so not shown)", fontsize=9)
+    axes.set_xlabel("Week starting   (counts rounded to the nearest 5; <5: fewer than 5 people, not drawn)", fontsize=9)
     axes.set_xticks(positions, [_label(w) for w in weeks], fontsize=8)
     axes.yaxis.set_major_locator(MaxNLocator(integer=True))
     axes.spines[["top", "right"]].set_visible(False)

@@ -1,35 +1,27 @@
-"""The evaluation export (docs/privacy.md, what admins see): the programme's aggregates as CSV, per week and per pair.
+"""The evaluation exports (docs/privacy.md): the shareable one, and the admins' exact one.
 
-One header row, then:
-
-* **kind=week**: one row per calendar week (Monday 00:00 UTC to the next Monday; `week_start` is the Monday as
-  YYYY-MM-DD), from the week of the programme's first session or check-in answer to the week holding `now`,
-  empty weeks included so a spreadsheet can chart them. Sessions count in the week they were scheduled,
-  answers in the week they were given (as in the digest).
-* **kind=pair**: one row per pair of the programme made before `now`, under a pseudonym (`P001`, `P002`, ...
-  given in pair-id order, stable within one export and kept nowhere): sessions held, cancelled by each side,
-  rescheduled, over the pair's whole life.
+* **Shareable** (`shareable_export`): one row per closed programme week, one column per published cell, the
+  values exactly as stored in `published_cells` (rounded to 5, "fewer than 5", or 0): nothing the channel has
+  not already been shown, so it can be passed on. No pair rows: a pair is two people.
+* **Exact, admins only** (`exact_export`): its file name and its first row say so. Per calendar week (Monday
+  00:00 UTC; sessions in the week scheduled, answers in the week given) the live exact counts, and one row
+  per pair under a pseudonym drawn at random for this export (so `P001` is not the first row of
+  `/reverse-mentor pairs`, nor the same pair in the next export) with rows in pseudonym order.
 
 No Slack ids, no names, no typed text (actions, ground rules) ever; every cell is a number, a date, a
 pseudonym or "fewer than 5", so nothing can be read by a spreadsheet as a formula.
-
-**The fewer-than-5 rule** (`bot.digest.disclosure.suppress`, the digest's one rule) applies to every week cell with the
-group that cell describes: session counts with the people of the pairs that had them, the mean rating and the
-number of ratings with the week's raters, the two-way counts with the juniors who answered, actions with the
-seniors who recorded them. A week with fewer than 5 raters therefore shows "fewer than 5" for its rating.
-Pair rows carry session counts only, and leave the rating, two-way and action columns empty: a pair is two
-people, so those would be one person's confidential answers under a thin pseudonym (an admin who lists pairs
-in id order could map P001 back), whereas who held and who cancelled sessions is already known to admins
-through the nudges and escalations.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import random
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.digest.disclosure import suppress
+from bot.digest.cells import public_view
+from bot.digest.disclosure import Cell, cell_text
 from storage.db import Database
 from storage.queries import digest as queries
 from storage.queries.digest import AnswerTotals, WeekSessions
@@ -60,27 +52,53 @@ def _monday(moment: datetime) -> datetime:
 def _week_row(start: datetime, s: WeekSessions | None, a: AnswerTotals | None) -> list[object]:
     s = s or WeekSessions(0, 0, 0, 0, 0, 0, 0, 0, 0)
     a = a or AnswerTotals()
-    split_group = min(s.cancelled, s.cancelled_people)
     mean = round(a.rating_sum / a.ratings, 2) if a.ratings else ""
     return [
         "week",
         start.date().isoformat(),
         "",
-        suppress(s.held, s.held_people),
-        suppress(s.cancelled_by_senior, split_group),
-        suppress(s.cancelled_by_junior, split_group),
-        suppress(s.rescheduled, s.rescheduled_people),
-        suppress(mean, a.raters),
-        suppress(a.ratings, a.raters),
-        suppress(a.two_way_yes, a.two_way_people),
-        suppress(a.two_way_partly, a.two_way_people),
-        suppress(a.two_way_no, a.two_way_people),
-        suppress(a.actions_recorded, a.action_people),
+        s.held,
+        s.cancelled_by_senior,
+        s.cancelled_by_junior,
+        s.rescheduled,
+        mean,
+        a.ratings,
+        a.two_way_yes,
+        a.two_way_partly,
+        a.two_way_no,
+        a.actions_recorded,
     ]
 
 
+EXACT_FIRST_ROW = "ADMINS ONLY: exact figures, not rounded, nothing hidden. Do not share; share the other export."
+SHAREABLE_COLUMNS = ["week_start", *(c.value for c in Cell)]
+
+
+@dataclass(frozen=True)
+class Export:
+    filename: str
+    text: str
+
+
+def shareable_export(db: Database, programme_id: int, now: datetime) -> Export:
+    """Every closed week's published cells, as stored: what the channel has been shown, nothing more."""
+    view = public_view(db, programme_id, now)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(SHAREABLE_COLUMNS)
+    for week in view.weeks:
+        writer.writerow([week.week_start.date().isoformat(), *(cell_text(week.cells.get(c)) for c in Cell)])
+    return Export(f"reverse-mentoring-published-{now:%Y-%m-%d}.csv", out.getvalue())
+
+
+def exact_export(db: Database, programme_id: int, now: datetime) -> Export:
+    """The admins' exact export: its name and first row say so."""
+    text = f"{EXACT_FIRST_ROW}\r\n" + export_csv(db, programme_id, now)
+    return Export(f"reverse-mentoring-EXACT-admins-only-{now:%Y-%m-%d}.csv", text)
+
+
 def export_csv(db: Database, programme_id: int, now: datetime) -> str:
-    """The programme's aggregates up to `now` as CSV text (UTF-8 when encoded; plain ASCII in practice)."""
+    """The programme's exact aggregates up to `now` as CSV text (admins only: see `exact_export`)."""
     with db.unit_of_work() as session:
         programme = queries.programme(session, programme_id)
         if programme is None:
@@ -105,7 +123,8 @@ def export_csv(db: Database, programme_id: int, now: datetime) -> str:
                 break
             writer.writerow(_week_row(week_start, by_week.get(index), answers_by_week.get(index)))
     width = max(3, len(str(len(pairs))))
-    for number, pair in enumerate(pairs, start=1):
+    numbers = random.SystemRandom().sample(range(1, len(pairs) + 1), len(pairs))  # fresh for every export
+    for number, pair in sorted(zip(numbers, pairs, strict=True), key=lambda numbered: numbered[0]):
         writer.writerow(
             [
                 "pair",

@@ -6,19 +6,15 @@ by side, pairs at risk, mean rating, two-way signals, actions recorded, joiners 
 Every figure is aggregated in SQL (`storage/queries/digest.py`); this module turns the sums into figures.
 What the public may see of them is decided in `bot.digest.disclosure`, with no I/O.
 
-**The fewer-than-5 rule** lives in `bot.digest.disclosure.suppress` and nowhere else: every figure carries the
-number of people it describes (`Figure.people`), and anything describing fewer than 5 people shows as "fewer
-than 5" in public: a count of sessions describes the people of the pairs that had them; a mean rating, its
-raters; the two-way shares, the juniors who answered; the split of cancellations by side, the cancellations
-themselves or the people of the cancelling pairs, whichever is fewer; retention, everyone who ever joined. A
-figure about nobody (a zero) is shown: it describes no one. The rule is per figure; it does not hunt for
-figures that could be subtracted from each other.
+These are the admins' exact figures (`bot.messages.digest.admin_digest` shows them as they are, and says so).
+Nothing here reaches the channel: the public digest, its chart and the shareable export are built from the
+stored published weekly cells only (`bot.digest.cells`, the rule in `bot.digest.disclosure`, docs/privacy.md).
 
 Pairs at risk are active pairs where the senior cancelled at least N of their last M sessions with an
 outcome (the programme's nudge thresholds, 2 of 3 by default), or with no session held or scheduled for
 stale_factor x the pair's cadence (the longer of the two members' own; 1.5 x 21 days by default), both
 members active: exactly the pairs the nudge scan would call stale.
-The public sees their number; admins see who they are (`Digest.at_risk`).
+Admins see how many and who they are (`Digest.at_risk`); the public sees neither.
 """
 
 from __future__ import annotations

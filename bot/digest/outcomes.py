@@ -1,11 +1,11 @@
-"""Two digest sections from the cohort tools: the last closed cohort's survey, and what became of the
-actions seniors promised. The same fewer-than-5 rule as every digest figure (`bot.digest.disclosure.suppress`)."""
+"""Two sections of the admins' exact digest from the cohort tools: the last closed cohort's survey, and what
+became of the actions seniors promised. Exact, for admins only: the channel's version of these sections is built
+from the published cells (`bot.messages.digest.public_outcome_blocks`)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.digest.disclosure import suppress
 from bot.messages.blocks import Block, section
 from bot.messages.escaping import escape
 from storage.db import Database
@@ -29,18 +29,18 @@ def _share(part: int, whole: int) -> float | None:
 def outcomes(db: Database, programme_id: int) -> Outcomes:
     with db.unit_of_work() as session:
         cohort = queries.latest_closed_cohort(session, programme_id)
-        sent = answered = again = rated = 0
+        sent = answered = again = 0
         change: float | None = None
         if cohort is not None:
-            sent, answered, again, rated, change = queries.survey_totals(session, cohort.id)
+            sent, answered, again, _rated, change = queries.survey_totals(session, cohort.id)
         follow_ups = queries.follow_up_totals(session, programme_id)
     return Outcomes(
         cohort_name=cohort.name if cohort else None,
         surveys_sent=sent,
-        response_rate=suppress(_share(answered, sent), sent),
-        would_again=suppress(_share(again, answered), answered),
-        rating_change=suppress(change, rated),
-        actions={answer: suppress(n, people) for answer, (n, people) in follow_ups.items()},
+        response_rate=_share(answered, sent),
+        would_again=_share(again, answered),
+        rating_change=change,
+        actions={answer: n for answer, (n, _people) in follow_ups.items()},
     )
 
 
@@ -59,7 +59,8 @@ def blocks(result: Outcomes) -> list[Block]:
         )
         out.append(
             section(
-                f"*Closing survey, {escape(result.cohort_name)}*\nResponse rate: {_percent(result.response_rate)} · "
+                f"*Closing survey, {escape(result.cohort_name)}* (exact)\n"
+                f"Response rate: {_percent(result.response_rate)} · "
                 f"would take part again: {_percent(result.would_again)} · seniors' understanding of their "
                 f"topics since joining: {change_text}"
             )
@@ -67,5 +68,5 @@ def blocks(result: Outcomes) -> list[Block]:
     if result.actions:
         words = {"done": "done", "in_progress": "in progress", "dropped": "dropped"}
         parts = [f"{words[k]}: {result.actions.get(k, 0)}" for k in ("done", "in_progress", "dropped")]
-        out.append(section("*Actions seniors promised, followed up*\n" + " · ".join(parts)))
+        out.append(section("*Actions seniors promised, followed up* (exact)\n" + " · ".join(parts)))
     return out

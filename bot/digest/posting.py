@@ -1,6 +1,6 @@
-"""Posting the digest: the public version (figures and chart) to the programme's channel, the admin version
-(at-risk pairs named) to each admin privately; on each programme's weekly slot, on demand, and the CSV
-export.
+"""Posting the digest: the public version (published weekly cells and the chart drawn from them, see
+`bot.digest.disclosure`) to the programme's channel, the admins' exact version (at-risk pairs named) to each
+admin privately; on each programme's weekly slot, on demand, and the CSV exports (shareable and exact).
 
 A week's digest is posted once: its messages go through the outbox under keys naming the ISO week, and the
 chart is uploaded (files_upload_v2, no channel) only when the week's post is not queued yet."""
@@ -16,8 +16,10 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.digest.cells import close_weeks, public_view
 from bot.digest.chart import render_chart
-from bot.digest.export import export_csv
+from bot.digest.disclosure import PublicView
+from bot.digest.export import Export, exact_export, shareable_export
 from bot.digest.figures import Digest, participant_user_ids, prepare_digest
 from bot.digest.outcomes import blocks as outcome_blocks
 from bot.digest.outcomes import outcomes
@@ -57,8 +59,8 @@ def build(db: Database, client: WebClient, programme_id: int, now: datetime) -> 
     return prepare_digest(db, programme_id, now, deleted_user_ids=deleted)
 
 
-def upload_chart(client: WebClient, digest: Digest, now: datetime) -> str | None:
-    png = render_chart(digest.weeks)
+def upload_chart(client: WebClient, view: PublicView, now: datetime) -> str | None:
+    png = render_chart(view.chart)
     try:
         response = client.files_upload_v2(
             file=png, filename=f"programme-health-{now:%Y-%m-%d}.png", title="Sessions held and cancelled per week"
@@ -88,11 +90,12 @@ def _queue(
     channel: str,
     admins: Iterable[str],
     digest: Digest,
+    view: PublicView,
     chart: str | None,
     now: datetime,
 ) -> None:
     programme_id = digest.figures.programme_id
-    public = with_outcomes(db, programme_id, public_digest(digest.figures, chart))
+    public = public_digest(view, chart)
     private = with_outcomes(db, programme_id, admin_digest(digest.figures, digest.at_risk, chart))
     calls = [Call(f"{key}:public", "chat.postMessage", {"channel": channel, **public}, now)]
     calls += [Call(f"{key}:admin:{a}", "chat.postMessage", {"channel": a, **private}, now) for a in sorted(set(admins))]
@@ -120,6 +123,7 @@ def post_weekly(
     with db.unit_of_work() as session:
         programmes = programme_queries.all_programmes(session)
     for programme in programmes:
+        close_weeks(db, programme.id, now)  # every check: a week's cells are fixed as soon as it has ended
         slot = (programme.digest_weekday, programme.digest_hour, programme.timezone)
         if on_schedule and not is_due(now, *slot, programme.created_at):
             continue
@@ -138,8 +142,9 @@ def post_weekly(
             done.append(f"'{programme.name}' already posted for {week}")
             continue
         digest = build(db, client, programme.id, now)
+        view = public_view(db, programme.id, now)
         admins = set(programme.admin_user_ids or ()) | set(extra_admins)
-        _queue(db, programme.team_id, key, channel, admins, digest, upload_chart(client, digest, now), now)
+        _queue(db, programme.team_id, key, channel, admins, digest, view, upload_chart(client, view, now), now)
         done.append(f"'{programme.name}' queued for {channel}")
     return "; ".join(done) or ("none due" if on_schedule else "no programmes")
 
@@ -173,7 +178,8 @@ def preview(db: Database, client: WebClient, team_id: str, now: datetime) -> tup
         programme_id, channel = programme.id, programme.digest_channel
     digest = build(db, client, programme_id, now)
     room = MAX_BLOCKS - PREVIEW_EXTRA_BLOCKS
-    message = admin_digest(digest.figures, digest.at_risk, upload_chart(client, digest, now), max_blocks=room)
+    chart = upload_chart(client, public_view(db, programme_id, now), now)
+    message = admin_digest(digest.figures, digest.at_risk, chart, max_blocks=room)
     return with_outcomes(db, programme_id, message, max_blocks=room), channel
 
 
@@ -184,8 +190,8 @@ def post_now(db: Database, client: WebClient, team_id: str, now: datetime, chann
         programme_id = programme.id
         if outbox_exists(session, team_id, f"digest-now:{preview_key}"):
             return False
-    digest = build(db, client, programme_id, now)
-    public = with_outcomes(db, programme_id, public_digest(digest.figures, upload_chart(client, digest, now)))
+    view = public_view(db, programme_id, now)
+    public = public_digest(view, upload_chart(client, view, now))
     call = Call(f"digest-now:{preview_key}", "chat.postMessage", {"channel": channel, **public}, now)
     with db.unit_of_work() as session:
         return bool(enqueue_many(session, team_id, [call]))  # False: a racing double click queued it first
@@ -200,7 +206,8 @@ def post_now_failure(db: Database, team_id: str, preview_key: str) -> str | None
     return found[1] or "unknown error"
 
 
-def export_for(db: Database, team_id: str, now: datetime) -> str:
+def export_for(db: Database, team_id: str, now: datetime, *, exact: bool = False) -> Export:
+    """The shareable export (published cells only), or with `exact` the admins-only exact one."""
     with db.unit_of_work() as session:
         programme_id = programme_queries.current_programme(session, team_id).id
-    return export_csv(db, programme_id, now)
+    return exact_export(db, programme_id, now) if exact else shareable_export(db, programme_id, now)

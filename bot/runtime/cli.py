@@ -40,6 +40,9 @@ def _parser() -> argparse.ArgumentParser:
     export = sub.add_parser("export", help="write the programme's aggregates (no names, no free text) as CSV")
     export.add_argument("--out", required=True, help="the CSV file to write")
     export.add_argument("--team", help="Slack team id (default: the bot token's team, from auth.test)")
+    export.add_argument(
+        "--exact", action="store_true", help="the admins-only exact export (default: the shareable, published one)"
+    )
     export.add_argument("--now", help="ISO 8601 time to export as of (default: now), e.g. 2030-04-01T09:00:00Z")
     imp = sub.add_parser("import-org", help="import the org chart from a CSV file")
     imp.add_argument("file")
@@ -161,7 +164,7 @@ def _run_job(settings: Settings, name: str, now_raw: str | None) -> int:
     return 0
 
 
-def _export(settings: Settings, out: str, team: str | None, now_raw: str | None) -> int:
+def _export(settings: Settings, out: str, team: str | None, now_raw: str | None, exact: bool = False) -> int:
     from bot.delivery.slack_client import make_client
     from bot.digest.posting import export_for
     from storage.db import Database
@@ -173,8 +176,9 @@ def _export(settings: Settings, out: str, team: str | None, now_raw: str | None)
     db = Database(settings.database_url, now=clock.now)
     db.upgrade()
     with open(out, "w", encoding="utf-8", newline="") as handle:
-        handle.write(export_for(db, team, clock.now()))
-    print(f"Wrote {out}")
+        export = export_for(db, team, clock.now(), exact=exact)
+        handle.write(export.text)
+    print(f"Wrote {out}" + (" (EXACT figures: admins only, do not share)" if exact else " (published figures)"))
     return 0
 
 
@@ -201,7 +205,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "run-job":
             return _run_job(settings, args.name, args.now)
         if args.command == "export":
-            return _export(settings, args.out, args.team, args.now)
+            return _export(settings, args.out, args.team, args.now, args.exact)
         if args.command == "import-org":
             return _import_org(settings, args.file, args.team)
     except ConfigError as error:

@@ -129,6 +129,11 @@ def test_export_arrives_in_the_admins_dm_without_ids_or_text(running_app: Runnin
     assert len(rows) > 1
     assert "U0M0" not in text and "U0S0" not in text
     assert upload.channels and upload.channels[0] == running_app.slack.dm_channel_id(ADMIN)
+    assert "exact" not in upload.filename.lower() and not any(row and row[0] == "pair" for row in rows)
+    running_app.driver.command(ADMIN, "export exact")  # the admins' exact file says so, in its name and first row
+    exact = wait_for(lambda: [u for u in running_app.slack.uploads if u.completed and u is not upload])[0]
+    assert "EXACT-admins-only" in exact.filename
+    assert exact.data.decode().startswith("ADMINS ONLY: exact figures")
 
 
 def test_export_cli_writes_a_csv(running_app: RunningApp, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -183,7 +188,7 @@ def _closed_cohort_with_surveys(app: RunningApp, answered: int) -> None:
                 SurveyResponse(
                     team_id=TEAM, cohort_id=cohort.id, participant_id=participant.id,
                     would_again="yes" if done else None, self_rating_after=4 if done else None,
-                    answered_at=MONDAY if done else None,
+                    sent_at=MONDAY - timedelta(days=8), answered_at=MONDAY - timedelta(days=7) if done else None,
                 )
             )  # fmt: skip
 
@@ -194,8 +199,11 @@ def test_the_digest_summarises_the_closing_survey_when_enough_answered(
     _closed_cohort_with_surveys(running_app, answered=5)
     run_job(running_app, "digest", MONDAY, monkeypatch, tmp_path, **DIGEST_SETTINGS)
     text = json.dumps(_in_channel(running_app)[0]["blocks"])
-    assert "Closing survey, Spring &lt;b&gt;" in text
-    assert "Response rate: 83%" in text and "would take part again: 100%" in text and "+2.0 points" in text
+    # the published cells of last week: 5 answered "yes", rounded to the nearest 5 (sent this week: not yet shown)
+    assert "Answered: 5 \\u00b7 would take part again: yes 100% \\u00b7 not yes 0%" in text
+    admin = json.dumps([m for m in running_app.slack.messages(ADMIN) if m.get("blocks")][-1]["blocks"])
+    assert "Closing survey, Spring &lt;b&gt;* (exact)" in admin  # the admins' copy stays exact, and says so
+    assert "Response rate: 83%" in admin and "would take part again: 100%" in admin and "+2.0 points" in admin
 
 
 def test_a_survey_answered_by_fewer_than_five_shows_no_figures(
@@ -204,4 +212,5 @@ def test_a_survey_answered_by_fewer_than_five_shows_no_figures(
     _closed_cohort_with_surveys(running_app, answered=3)
     run_job(running_app, "digest", MONDAY, monkeypatch, tmp_path, **DIGEST_SETTINGS)
     text = json.dumps(_in_channel(running_app)[0]["blocks"])
-    assert "would take part again: fewer than 5" in text and "topics since joining: fewer than 5" in text
+    assert "would take part again: not shown: each count fewer than 5" in text and "100%" not in text
+    assert "topics since joining" not in text  # a mean of few people's self-ratings is never published
