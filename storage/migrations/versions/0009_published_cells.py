@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0009"
-down_revision = "0007"  # the integrator chains this after the 0008s of the parallel branches
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
