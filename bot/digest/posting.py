@@ -8,7 +8,7 @@ chart is uploaded (files_upload_v2, no channel) only when the week's post is not
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -110,7 +110,7 @@ def _weekly_key(programme_id: int, week: str) -> str:
 
 def post_weekly(
     db: Database,
-    client: WebClient,
+    client_for: Callable[[str], WebClient],
     now: datetime,
     default_channel: str | None,
     extra_admins: Iterable[str] = (),
@@ -123,6 +123,7 @@ def post_weekly(
     with db.unit_of_work() as session:
         programmes = programme_queries.all_programmes(session)
     for programme in programmes:
+        client = client_for(programme.team_id)  # each workspace's reads and chart upload with its own token
         close_weeks(db, programme.id, now)  # every check: a week's cells are fixed as soon as it has ended
         slot = (programme.digest_weekday, programme.digest_hour, programme.timezone)
         if on_schedule and not is_due(now, *slot, programme.created_at):

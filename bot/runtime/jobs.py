@@ -47,7 +47,7 @@ def run_digest(services: Services, by_hand: bool = False) -> str:
     settings = services.settings
     posted = digest_post.post_weekly(
         services.db,
-        services.client,
+        services.client_for,
         services.clock.now(),
         settings.digest_channel,
         settings.admin_user_ids,
