@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from bot.cohorts import lifecycle as cohorts
 from bot.pairs.endings import end_pairs_of_leaver
+from bot.participants import erasure
 from bot.participants.mentor_guides import guides_for, tips
 from bot.participants.views import CADENCES, HistoryItem, JoinForm, JoinPrefill, PairView, ParticipantStatus
 from storage.db import Database
@@ -290,19 +291,19 @@ class Erasure:
 
 
 def erase(db: Database, team_id: str, user_id: str) -> Erasure | None:
-    """Leave and erase the person's answers and free text; None if they never joined. The participant row is
-    locked, so of two clicks at once the second sees the first's erasure."""
+    """Leave and erase everything they typed or answered, in one transaction (`bot.participants.erasure`);
+    None if they never joined. The participant row is locked, so of two clicks at once the second sees the
+    first's erasure."""
     with db.unit_of_work() as session:
         programme = current_programme(session, team_id)
         participant = participant_queries.participant_by_slack_id(session, programme.id, user_id, for_update=True)
         if participant is None:
             return None
         had_left = participant.status == "left"
-        erased = participant_queries.erase_answers(session, participant.id)
+        # first: the scan cancels every queued message to or about them, and the partners' notice below must go
+        erased = erasure.erase_everything(session, participant)
         if participant.status != "left":
             end_pairs_of_leaver(session, participant)
-        participant.perspectives = ""
-        participant.off_limits = ""
         participant.status = "left"
         if not had_left:
             participant.left_at = db.now()
