@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import statistics
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -288,6 +288,8 @@ def set_status(db: Database, team_id: str, user_id: str, status: str) -> str | N
 class Erasure:
     erased: int  # answers deleted
     repeat: bool  # they had left and nothing was left to erase: a double click, nothing to tell them
+    # everyone they were ever paired with: their App Home may still show the erased ground rules
+    partners: tuple[str, ...] = field(default=(), compare=False)
 
 
 def erase(db: Database, team_id: str, user_id: str) -> Erasure | None:
@@ -300,6 +302,7 @@ def erase(db: Database, team_id: str, user_id: str) -> Erasure | None:
         if participant is None:
             return None
         had_left = participant.status == "left"
+        partners = erasure.partners_of(session, participant)
         # first: the scan cancels every queued message to or about them, and the partners' notice below must go
         erased = erasure.erase_everything(session, participant)
         if participant.status != "left":
@@ -307,4 +310,4 @@ def erase(db: Database, team_id: str, user_id: str) -> Erasure | None:
         participant.status = "left"
         if not had_left:
             participant.left_at = db.now()
-        return Erasure(erased, repeat=had_left and erased == 0)
+        return Erasure(erased, repeat=had_left and erased == 0, partners=partners)

@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 from bot.messages.erasure import redacted_message
 from bot.messages.escaping import escape
 from storage.db import session_now
-from storage.models import OutboxMessage, Participant
+from storage.models import OutboxMessage, Pair, Participant
 from storage.queries import erasure as queries
 from storage.queries.outbox import Call, enqueue_many
 
@@ -192,6 +192,16 @@ def subject_of(session: Session, participant: Participant) -> Subject:
         pair_outbox_ids=frozenset(queries.outbox_ids_of_pairs(session, list(members))),
         needles=needles_of(texts),
     )
+
+
+def partners_of(session: Session, participant: Participant) -> tuple[str, ...]:
+    """Everyone the participant was ever paired with (their App Home may show the pair's ground rules)."""
+    uid = participant.person.slack_user_id
+    return tuple(sorted({m for pair in queries.pairs_of(session, participant.id) for m in _members(pair)} - {uid}))
+
+
+def _members(pair: Pair) -> tuple[str, str]:
+    return pair.mentor.person.slack_user_id, pair.mentee.person.slack_user_id
 
 
 def erase_everything(session: Session, participant: Participant) -> int:

@@ -232,6 +232,9 @@ def test_after_leave_and_erase_nothing_they_typed_is_stored_sent_or_shown(
     with app.db.unit_of_work() as session:
         queued = session.scalars(select(OutboxMessage).where(OutboxMessage.dedupe_key.like("follow-up:%:60"))).one()
         assert queued.status == "pending" and MARK in json.dumps(queued.payload)
+    for user in (SENIOR, JUNIOR):  # App Home shows the pair's ground rules to both
+        app.driver.home_opened(user)
+    wait_for(lambda: all(MARK in json.dumps(app.slack.home_tabs.get(u)) for u in (SENIOR, JUNIOR)))
     _close_cohort_and_answer_survey(app)
     assert hits_in_database(app.db, MARK)  # the search finds what is there
 
@@ -245,6 +248,7 @@ def test_after_leave_and_erase_nothing_they_typed_is_stored_sent_or_shown(
     sent_after = [json.dumps(c.params) for c in app.slack.calls[after:]]
     assert [s for s in sent_after if MARK in s] == []
     assert [m for m in _shown_in_slack(app) if MARK in json.dumps(m)] == []
+    assert [user for user, view in app.slack.home_tabs.items() if MARK in json.dumps(view)] == []
     assert MARK not in logs.text
 
     with app.db.unit_of_work() as session:
