@@ -14,7 +14,7 @@ from bot.messages.join import join_modal
 from bot.participants import enrolment as participants
 from bot.participants.profiles import fetch_profile
 from bot.runtime.services import Services
-from handlers.admin import refused
+from handlers.admin import refusal
 
 log = logging.getLogger(__name__)
 Subcommand = Callable[[Ack, dict[str, Any], WebClient, Services], None]
@@ -94,8 +94,9 @@ def register_subcommand(name: str, run: Subcommand, *, admin: bool = False) -> N
 def route(ack: Ack, command: dict[str, Any], client: WebClient, services: Services) -> None:
     words = (command.get("text") or "").strip().split()
     name = words[0].lower() if words else "help"
-    if name in ADMIN_SUBCOMMANDS and refused(services, command["team_id"], command["user_id"]):
-        _say(ack, help_messages.NOT_ADMIN)
+    refused = refusal(services, command["team_id"], command["user_id"]) if name in ADMIN_SUBCOMMANDS else None
+    if refused is not None:
+        _say(ack, refused)
         return
     run = SUBCOMMANDS.get(name)
     if run is None:

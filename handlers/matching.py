@@ -57,7 +57,9 @@ def _approve(body: dict[str, Any], client: WebClient, services: Services) -> Non
         client.chat_postEphemeral(channel=channel, user=admin, text="Already approved; intros are on their way.")
         return
     skipped = "".join(f"\n• skipped {s}" for s in approval.skipped)
-    headline = f"Approved by <@{admin}>: {approval.pairs_created} pairs.{skipped}"
+    waiting = approval.unmatched_told
+    told = f" {waiting} {'person' if waiting == 1 else 'people'} without a partner told privately." if waiting else ""
+    headline = f"Approved by <@{admin}>: {approval.pairs_created} pairs.{told}{skipped}"
     client.chat_update(channel=channel, ts=ts, **decided_message(run_id, f"{headline}\nSending intros…"))
 
     last_shown = [time.monotonic()]
@@ -72,6 +74,10 @@ def _approve(body: dict[str, Any], client: WebClient, services: Services) -> Non
 
     sender = OutboxSender(services.db, client, clock=services.clock.now)
     sender.drain(batch=approval.batch, on_progress=show)
+    # After the intros, before the final count: those left waiting hear it once the pairs are out, and the
+    # admin's "All N intros sent" means the round's messages are done (anything unsent stays queued for the
+    # outbox job).
+    sender.drain(batch=match_flow.unmatched_batch(run_id))
     show(*sender.progress(approval.batch), sender.failures(approval.batch), final=True)
 
 

@@ -58,7 +58,7 @@ NAMING = {
 OUTBOX_STATUSES = ("pending", "sending", "sent", "failed")
 FOLLOW_UP_DAYS = (30, 60, 90)
 # An answer that records an action (not blank; seniors give them). The digest's query repeats these terms, the
-# literal inline, so that SQLite counts the partial index below without reading rows (tests/test_digest.py).
+# literal inline, so that SQLite counts the partial index below without reading rows (tests/integration/test_digest.py).
 ACTION_RECORDED = "action IS NOT NULL AND trim(action) <> ''"
 
 
@@ -172,12 +172,20 @@ class Programme(Base):
 
 
 class Person(Base):
-    """Someone in the org chart (imported from HR, or known from joining)."""
+    """Someone in the org chart (imported from HR, or known from joining).
+
+    The org chart is authoritative: for someone `in_org_chart`, `department`, `level` and `manager_id` are the
+    chart's and only an import changes them. Someone not in the chart types their own, kept as self-reported
+    (`self_*`); `department` and `level` then copy what they typed (the values every feature reads), while
+    `manager_id` stays the chart's alone. Self-reported values survive a later import, so matching can keep
+    out both chains (chart and self-reported) and admins can see where the two disagree.
+    """
 
     __tablename__ = "people"
     __table_args__ = (
         UniqueConstraint("team_id", "slack_user_id"),
         CheckConstraint("manager_id IS NULL OR manager_id <> id", name="not_own_manager"),
+        CheckConstraint("self_manager_id IS NULL OR self_manager_id <> id", name="not_own_self_manager"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -191,9 +199,13 @@ class Person(Base):
     tz: Mapped[str | None] = mapped_column(String(64))
     tz_offset_seconds: Mapped[int] = mapped_column(default=0)
     in_org_chart: Mapped[bool] = mapped_column(Boolean, default=False)
+    self_department: Mapped[str | None] = mapped_column(String(120))
+    self_level: Mapped[int | None] = mapped_column(Integer)
+    self_manager_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"), index=True)
     updated_at: Mapped[datetime] = mapped_column(info=RESTAMP)
 
-    manager: Mapped[Person | None] = relationship(remote_side=[id])
+    manager: Mapped[Person | None] = relationship(remote_side=[id], foreign_keys=[manager_id])
+    self_manager: Mapped[Person | None] = relationship(remote_side=[id], foreign_keys=[self_manager_id])
 
 
 class Participant(Base):

@@ -297,8 +297,16 @@ class SenderPresence:
         self.stop()
 
 
+def _always(client: WebClient) -> Callable[[str], WebClient]:
+    return lambda _team_id: client
+
+
 class OutboxSender:
-    """Delivers due outbox rows through one WebClient. One sender per thread; any number may run at once.
+    """Delivers due outbox rows, each through its own workspace's WebClient. One sender per thread; any number
+    may run at once.
+
+    `client` is one WebClient (a click sends only what it queued, all of its own team) or `Services.client_for`
+    (jobs and the background sender deliver every team's rows, each with that team's token).
 
     `clock` is programme time (a bound `Clock.now`): it says what is due and stamps `sent_at`. The interval
     parameters are real seconds; tests shrink them instead of waiting."""
@@ -306,7 +314,7 @@ class OutboxSender:
     def __init__(
         self,
         db: Database,
-        client: WebClient,
+        client: WebClient | Callable[[str], WebClient],
         *,
         clock: Callable[[], datetime],
         real_time: RealTime = REAL_TIME,
@@ -321,7 +329,7 @@ class OutboxSender:
         if silence_seconds <= heartbeat_seconds:
             raise ValueError("silence_seconds must be longer than heartbeat_seconds, or live senders look dead")
         self._db = db
-        self._client = client
+        self._client_for = client if not isinstance(client, WebClient) else _always(client)
         self._clock = clock
         self._real = real_time
         self._max_attempts = max_attempts
@@ -575,7 +583,7 @@ class OutboxSender:
 
     def _plain(self, row: OutboxMessage) -> dict[str, Any]:
         try:
-            return _summary(self._client.api_call(row.method, json=row.payload))
+            return _summary(self._client_for(row.team_id).api_call(row.method, json=row.payload))
         except SlackApiError as error:
             if error.response.get("error") in ALREADY_GONE.get(row.method, ()):
                 payload = row.payload or {}
@@ -587,7 +595,7 @@ class OutboxSender:
         channel = attempt.result.get("channel")
         if not channel:
             attempt.api_method = "conversations.open"
-            opened = self._client.conversations_open(users=",".join(payload["users"]))
+            opened = self._client_for(row.team_id).conversations_open(users=",".join(payload["users"]))
             channel = opened["channel"]["id"]
             # Kept with a retry, so the next try posts to this conversation without opening it again.
             attempt.result["channel"] = channel
@@ -605,7 +613,9 @@ class OutboxSender:
                             found)  # fmt: skip
                 return found
         attempt.api_method = "chat.postMessage"
-        posted = self._client.api_call("chat.postMessage", json={"metadata": row_metadata(row), **message})
+        posted = self._client_for(row.team_id).api_call(
+            "chat.postMessage", json={"metadata": row_metadata(row), **message}
+        )
         return {"channel": posted.get("channel") or channel, "ts": posted["ts"]}
 
     def _already_posted(self, row: OutboxMessage, attempt: _Attempt, channel: str) -> dict[str, Any] | None:
@@ -618,7 +628,7 @@ class OutboxSender:
         assert row.in_doubt_since is not None
         if channel[:1] in ("U", "W"):  # a user id: the history lives in the app's DM with them
             attempt.api_method = "conversations.open"
-            channel = self._client.conversations_open(users=channel)["channel"]["id"]
+            channel = self._client_for(row.team_id).conversations_open(users=channel)["channel"]["id"]
         if channel[:1] not in ("D", "C"):
             return None
         attempt.api_method = "conversations.history"
@@ -626,7 +636,7 @@ class OutboxSender:
         cursor: str | None = None
         for _ in range(HISTORY_PAGES):
             try:
-                page = self._client.conversations_history(
+                page = self._client_for(row.team_id).conversations_history(
                     channel=channel, oldest=oldest, inclusive=True, include_all_metadata=True, limit=200, cursor=cursor
                 )
             except SlackApiError as error:
@@ -704,7 +714,7 @@ class BackgroundSender:
     def __init__(
         self,
         db: Database,
-        client: WebClient,
+        client: WebClient | Callable[[str], WebClient],
         *,
         clock: Callable[[], datetime],
         real_time: RealTime = REAL_TIME,
@@ -723,27 +733,48 @@ class BackgroundSender:
             silence_seconds=silence_seconds,
             sweep_seconds=sweep_seconds,
         )
+        # Sweeping has a thread and a sender of its own: the sending thread can sit in one Slack call for
+        # half a minute (Retry-After waits, timeouts), and a dead process's rows must not wait for it.
+        self._sweeper = OutboxSender(
+            db, client, clock=clock, real_time=real_time, heartbeat_seconds=heartbeat_seconds,
+            silence_seconds=silence_seconds, sweep_seconds=sweep_seconds,
+        )  # fmt: skip
         self._every = sweep_seconds
+        self._real = real_time
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, name="outbox-background-sender", daemon=True)
+        self._threads = [
+            threading.Thread(target=self._send_loop, name="outbox-background-sender", daemon=True),
+            threading.Thread(target=self._sweep_loop, name="outbox-sweeper", daemon=True),
+        ]
 
     def start(self) -> BackgroundSender:
         self.presence.start()
-        self._thread.start()
+        for thread in self._threads:
+            thread.start()
         return self
 
-    def _loop(self) -> None:
+    def _send_loop(self) -> None:
         while not self._stop.is_set():
             try:
-                self.sender.sweep()
                 self.sender.send_due()
             except Exception:  # a failing pass must not end the thread; the next one tries again
                 log.exception("outbox: background pass failed")
             self._stop.wait(self._every)
 
+    def _sweep_loop(self) -> None:
+        """A sweep every `sweep_seconds`, counted from the start of the last one, whatever Slack is doing."""
+        while not self._stop.is_set():
+            started = self._real.monotonic()
+            try:
+                self._sweeper.sweep()
+            except Exception:  # the database may blip; the next sweep tries again
+                log.exception("outbox: sweep failed")
+            self._stop.wait(max(self._every - (self._real.monotonic() - started), 0.0))
+
     def stop(self) -> None:
         self._stop.set()
-        self._thread.join(timeout=30)
+        for thread in self._threads:
+            thread.join(timeout=30)
         self.presence.stop()
 
 

@@ -13,9 +13,10 @@ from sqlalchemy.orm import Session
 
 from bot.matching import rules as matching
 from bot.messages.intro import intro_message
+from bot.messages.matching import unmatched_message
 from bot.pairs import ground_rules
 from storage.db import Database
-from storage.models import GroundRules, MatchRun, Pair, Participant, Programme
+from storage.models import GroundRules, MatchRun, Pair, Participant, Person, Programme
 from storage.queries import cohorts as cohort_queries
 from storage.queries import matching as queries
 from storage.queries.outbox import enqueue
@@ -29,18 +30,14 @@ def intro_batch(run_id: int) -> str:
     return f"intros:{run_id}"
 
 
-def _ancestors(person_id: int, managers: dict[int, int | None]) -> tuple[int, ...]:
-    chain: list[int] = []
-    current = managers.get(person_id)
-    while current is not None and current not in chain and current != person_id:
-        chain.append(current)
-        current = managers.get(current)
-    return tuple(chain)
+def unmatched_batch(run_id: int) -> str:
+    """The private 'no partner this round' DMs of one approved round."""
+    return f"unmatched:{run_id}"
 
 
 def _candidate(
     participant: Participant,
-    managers: dict[int, int | None],
+    managers: dict[int, tuple[int, ...]],
     former: dict[int, set[int]],
     load: dict[int, int],
     excluded: set[int],
@@ -53,7 +50,7 @@ def _candidate(
         name=person.display_name or person.slack_user_id,
         department=person.department or "Unknown department",
         level=person.level or 0,
-        ancestors=_ancestors(person.id, managers),
+        ancestors=matching.management_chain(person.id, managers),
         topics_offered=frozenset(participant.topics_offered),
         topics_wanted=frozenset(participant.topics_wanted),
         tz_offset_minutes=person.tz_offset_seconds // 60,
@@ -74,7 +71,11 @@ def _pools(
 ) -> tuple[list[matching.Candidate], list[matching.Candidate], dict[int, Participant]]:
     cohort = cohort_queries.open_cohort(session, programme.id)
     participants = queries.pool(session, programme.id, cohort.id if cohort else None)
-    managers = queries.manager_links(session, programme.team_id)
+    # The org chart's managers and the ones people typed, both: either may be the one that is true.
+    managers = matching.combined_managers(
+        queries.manager_links(session, programme.team_id),
+        queries.self_reported_manager_links(session, programme.team_id),
+    )
     former: dict[int, set[int]] = {}
     for mentor_person, mentee_person in queries.former_partner_links(session, programme.team_id):
         former.setdefault(mentor_person, set()).add(mentee_person)
@@ -91,6 +92,29 @@ def _reason_for_unavailable(candidate: matching.Candidate, excluded: set[int], d
     return EXCLUDED if candidate.participant_id in excluded else default
 
 
+def _self_reported(candidate: matching.Candidate, by_id: dict[int, Participant]) -> bool:
+    """Matched on what they typed: they are not in the org chart."""
+    return not by_id[candidate.participant_id].person.in_org_chart
+
+
+def chart_mismatch(person: Person) -> dict[str, Any] | None:
+    """Where what someone typed before the org chart listed them disagrees with the chart (the chart is used;
+    both managers are kept out of matching): each differing field as {typed, chart}. None when they agree."""
+    if not person.in_org_chart:
+        return None
+    differences: dict[str, Any] = {}
+    if person.self_manager_id is not None and person.self_manager_id != person.manager_id:
+        differences["manager"] = {
+            "typed": person.self_manager.slack_user_id if person.self_manager else None,
+            "chart": person.manager.slack_user_id if person.manager else None,
+        }
+    if person.self_level is not None and person.self_level != person.level:
+        differences["level"] = {"typed": person.self_level, "chart": person.level}
+    if person.self_department and person.self_department != person.department:
+        differences["department"] = {"typed": person.self_department, "chart": person.department}
+    return {"user": person.slack_user_id, **differences} if differences else None
+
+
 def _proposal(result: matching.MatchResult, by_id: dict[int, Participant], excluded: set[int]) -> dict[str, Any]:
     def user(candidate: matching.Candidate) -> str:
         return by_id[candidate.participant_id].person.slack_user_id
@@ -105,6 +129,8 @@ def _proposal(result: matching.MatchResult, by_id: dict[int, Participant], exclu
             "mentee_name": m.mentee.name,
             "score": round(m.score, 2),
             "reason": m.reason,
+            "mentor_self_reported": _self_reported(m.mentor, by_id),
+            "mentee_self_reported": _self_reported(m.mentee, by_id),
         }
         for m in sorted(result.matches, key=lambda m: -m.score)
     ]
@@ -118,7 +144,9 @@ def _proposal(result: matching.MatchResult, by_id: dict[int, Participant], exclu
         }
         for u in result.unmatched
     ]
-    return {"pairs": pairs, "unmatched": unmatched, "excluded": sorted(excluded)}
+    found = (chart_mismatch(p.person) for p in sorted(by_id.values(), key=lambda p: p.id))
+    mismatches = [m for m in found if m is not None]
+    return {"pairs": pairs, "unmatched": unmatched, "excluded": sorted(excluded), "chart_mismatches": mismatches}
 
 
 def _already_paired(by_id: dict[int, Participant], load: dict[int, int]) -> set[int]:
@@ -206,6 +234,7 @@ class Approval:
     already_approved: bool = False
     skipped: tuple[str, ...] = ()
     discarded: bool = False
+    unmatched_told: int = 0  # people left without a partner, each sent one private DM (batch `unmatched_batch`)
 
 
 def _free_slot(used: dict[int, set[int]], mentor_id: int) -> int:
@@ -243,11 +272,12 @@ def approve(db: Database, team_id: str, run_id: int, admin_user_id: str) -> Appr
         load = queries.active_pair_counts(session, programme.id)
         used = queries.used_mentor_slots(session, programme.id)
         cohort = cohort_queries.open_cohort(session, programme.id)
-        created, skipped = 0, []
+        created, skipped, left_over = 0, [], [int(u["participant_id"]) for u in run.proposal["unmatched"]]
         for proposed_pair in proposed:
             problem = _still_valid(proposed_pair, by_id, load)
             if problem:
                 skipped.append(f"<@{proposed_pair['mentor_user']}> & <@{proposed_pair['mentee_user']}>: {problem}")
+                left_over += [proposed_pair["mentor_id"], proposed_pair["mentee_id"]]
                 continue
             slot = _free_slot(used, proposed_pair["mentor_id"])
             pair = _create_pair(session, programme, run, proposed_pair, slot, cohort.id if cohort else None)
@@ -255,9 +285,36 @@ def approve(db: Database, team_id: str, run_id: int, admin_user_id: str) -> Appr
             load[pair.mentee_id] = 1
             _enqueue_intro(session, programme, pair, by_id)
             created += 1
+        told = _tell_the_unmatched(session, programme, run, left_over, load, admin_user_id)
         run.status = "approved"
         run.decided_at = db.now()
-        return Approval(run_id, batch, created, skipped=tuple(skipped))
+        return Approval(run_id, batch, created, skipped=tuple(skipped), unmatched_told=told)
+
+
+def _tell_the_unmatched(
+    session: Session,
+    programme: Programme,
+    run: MatchRun,
+    participant_ids: list[int],
+    load: dict[int, int],
+    admin_user_id: str,
+) -> int:
+    """Queue one kind private DM for each person this round leaves without a partner, in the approval's
+    transaction. Only active people with no partner at all hear it (someone who paused or left since did so
+    themselves); the words never say why, since the reason may name who else joined (a management chain)."""
+    people = queries.participants_by_id(session, sorted(set(participant_ids)))
+    waiting = [p for p in people.values() if p.status == "active" and load.get(p.id, 0) == 0]
+    for participant in sorted(waiting, key=lambda p: p.id):
+        user_id = participant.person.slack_user_id
+        enqueue(
+            session,
+            programme.team_id,
+            f"unmatched:{run.id}:{participant.id}",  # a second approval (or retry) finds it: one DM each
+            "chat.postMessage",
+            {"channel": user_id, **unmatched_message(programme.name, admin_user_id)},
+            batch=unmatched_batch(run.id),
+        )
+    return len(waiting)
 
 
 def _create_pair(

@@ -11,7 +11,7 @@ comparison plus the few cells linked by the org chart or history. The assignment
 `scipy.optimize.linear_sum_assignment`, so 5,000 people per side take seconds.
 """
 
-from collections.abc import Callable, Collection, Hashable, Iterable, Sequence
+from collections.abc import Callable, Collection, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import chain
 from typing import TypeVar
@@ -46,7 +46,9 @@ class Candidate:
     name: str
     department: str
     level: int  # higher = more senior
-    ancestors: tuple[int, ...] = ()  # person ids of the management chain, nearest first, up to the top
+    # Person ids of the management chain, nearest first, up to the top: by the org chart and by what people
+    # typed, both (see `management_chain`).
+    ancestors: tuple[int, ...] = ()
     topics_offered: frozenset[str] = frozenset()
     topics_wanted: frozenset[str] = frozenset()
     tz_offset_minutes: int = 0  # UTC offset
@@ -91,6 +93,46 @@ class MatchResult:
     @property
     def total_score(self) -> float:
         return float(sum(m.score for m in self.matches))
+
+
+# --- management chains -----------------------------------------------------------------------------------
+
+
+def combined_managers(*graphs: Mapping[int, int | None]) -> dict[int, tuple[int, ...]]:
+    """Person id -> every manager any graph names for them (the org chart's, the self-reported one...).
+
+    The union is what matching keeps apart: a manager counts whether the chart or the person said so.
+    """
+    combined: dict[int, list[int]] = {}
+    for graph in graphs:
+        for person, manager in graph.items():
+            if manager is not None and manager != person:
+                managers = combined.setdefault(person, [])
+                if manager not in managers:
+                    managers.append(manager)
+    return {person: tuple(managers) for person, managers in combined.items()}
+
+
+def management_chain(person_id: int, managers: Mapping[int, Collection[int]]) -> tuple[int, ...]:
+    """Everyone above `person_id` through any of their managers, at any depth, nearest first.
+
+    A breadth-first walk that visits each person once: two graphs together may form a loop (the chart says
+    A manages B while B typed A as their report's manager), and the walk ends there instead of going round.
+    The person themself is never in their own chain, even when a loop leads back to them.
+    """
+    chain: list[int] = []
+    seen = {person_id}
+    frontier = [person_id]
+    while frontier:
+        above: list[int] = []
+        for person in frontier:
+            for manager in managers.get(person, ()):
+                if manager not in seen:
+                    seen.add(manager)
+                    chain.append(manager)
+                    above.append(manager)
+        frontier = above
+    return tuple(chain)
 
 
 # --- hard rules ------------------------------------------------------------------------------------------

@@ -17,6 +17,12 @@ OUTCOME_WORDS = {
     "they_cancelled": "your partner cancelled",
     "rescheduled": "you rescheduled",
 }
+# Exactly where check-in answers go (docs/privacy.md); said in one line wherever a person answers.
+ANSWER_USES = (
+    "Your answers are used for three things only: the programme's published counts (never about fewer than "
+    "5 people), nudges that describe a pattern (never whose answer or which session), and the admins' list "
+    "of pairs at risk."
+)
 TWO_WAY_WORDS = {"yes": "it stayed two-way", "partly": "partly two-way", "no": "it turned into advice for you"}
 
 
@@ -45,7 +51,7 @@ def checkin_message(check_in_id: int, partner_user_id: str, when: datetime) -> d
         "blocks": [
             section(text),
             _answer_buttons(check_in_id),
-            context("Only you see your answer. The programme only ever counts answers; nobody reads them."),
+            context(ANSWER_USES),
         ],
     }
 
@@ -73,7 +79,7 @@ def answered_message(
         "blocks": [
             section(f":white_check_mark: {text}"),
             actions(button("Change my answer", "checkin_change", json.dumps({"checkin": check_in_id}))),
-            context("Only you see this."),
+            context(ANSWER_USES),
         ],
     }
 

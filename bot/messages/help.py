@@ -11,6 +11,11 @@ from bot.participants.views import ParticipantStatus
 COMMAND = "/reverse-mentor"
 # The one refusal for every admin-only subcommand, click and modal (handlers/admin.py sends it).
 NOT_ADMIN = "Only programme admins can do that. Ask an admin if you need it."
+# When the admin user group has not been readable from Slack for over 10 minutes (bot/settings/admins.py).
+ADMIN_UNVERIFIED = (
+    "I can't check the programme's admin group with Slack right now, so admin actions are paused for its "
+    "members. Try again in a few minutes; an admin named in Programme settings can still act."
+)
 PARTICIPANT_COMMANDS = (
     ("join", "join the programme (opens a short form)"),
     ("profile", "edit what you told us"),

@@ -17,7 +17,7 @@ from bot.messages.blocks import (
     line_sections,
     section,
 )
-from bot.messages.checkins import when_text
+from bot.messages.checkins import OUTCOME_WORDS, when_text
 from bot.messages.escaping import escape
 from bot.messages.help import COMMAND
 from bot.messages.intro import rules_sections
@@ -80,9 +80,16 @@ def _mentor_support_blocks(status: ParticipantStatus) -> list[Block]:
 
 
 def _history_line(item: HistoryItem) -> str:
-    state = STATE_WORDS.get(item.state, item.state)
-    if item.state == "cancelled" and item.cancelled_by:
-        state += f" (by the {'senior' if item.cancelled_by == 'senior' else 'junior'} side)"
+    # Once the check-ins went out, the session's state is decided from both private answers: the viewer sees
+    # their own answer only, never what the partner's answer made of it.
+    if item.my_outcome:
+        state = f"you said {OUTCOME_WORDS.get(item.my_outcome, item.my_outcome)}"
+    elif item.state is None:
+        state = "past"
+    else:
+        state = STATE_WORDS.get(item.state, item.state)
+        if item.state == "cancelled" and item.cancelled_by:  # with the Cancel button: both were told
+            state += f" (by the {'senior' if item.cancelled_by == 'senior' else 'junior'} side)"
     mine = []
     if item.my_rating:
         mine.append(f"you rated it {item.my_rating}/5")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.messages.blocks import input_block, modal, option, plain, section
+from bot.messages.blocks import context, input_block, modal, option, plain, section
+from bot.messages.escaping import escape
 from bot.participants.views import CADENCES, JoinPrefill
 
 CALLBACK_ID = "join_modal"
@@ -55,6 +56,30 @@ def _text(action_id: str, initial: str, multiline: bool = False, max_length: int
     return element
 
 
+CHART_BLOCK = "from_org_chart"
+
+
+def org_chart_line(prefill: JoinPrefill) -> str:
+    """Department, level and manager as the org chart has them: shown, never asked (the chart wins)."""
+    parts = [f"Department: {escape(prefill.department) or 'not given'}"]
+    parts.append(f"Level {prefill.level}" if prefill.level is not None else "Level not given")
+    parts.append(f"Manager: <@{prefill.manager_user_id}>" if prefill.manager_user_id else "No manager listed")
+    return f"{' · '.join(parts)} (from the org chart). Wrong? Ask a programme admin to correct the org chart."
+
+
+def _org_blocks(prefill: JoinPrefill, level: dict[str, Any], manager: dict[str, Any]) -> list[dict[str, Any]]:
+    """Read-only for someone in the org chart; otherwise the three questions, kept as self-reported."""
+    if prefill.from_org_chart:
+        block = context(org_chart_line(prefill))
+        block["block_id"] = CHART_BLOCK
+        return [block]
+    return [
+        input_block("department", "Department", _text("value", prefill.department, max_length=120)),
+        input_block("level", "Job level", level, hint="A whole number; higher means more senior."),
+        input_block("manager", "Your manager", manager, optional=True),
+    ]
+
+
 def join_modal(prefill: JoinPrefill) -> dict[str, Any]:
     level: dict[str, Any] = {
         "type": "number_input",
@@ -80,14 +105,12 @@ def join_modal(prefill: JoinPrefill) -> dict[str, Any]:
     consent: dict[str, Any] = {"type": "checkboxes", "action_id": "value", "options": [consent_option]}
     if prefill.consent:
         consent["initial_options"] = [consent_option]
-    greeting = f"Hi {prefill.name}! " if prefill.name else ""
+    greeting = f"Hi {escape(prefill.name)}! " if prefill.name else ""  # a Slack profile name, typed by its owner
     intro = "You're updating your profile." if prefill.already_joined else "Tell us a little about you to join."
     blocks = [
         section(f"{greeting}{intro} Reverse mentoring pairs a junior mentor with a senior leader who listens."),
         input_block("role", "I join as", _radio("value", ROLE_OPTIONS, prefill.role)),
-        input_block("department", "Department", _text("value", prefill.department, max_length=120)),
-        input_block("level", "Job level", level, hint="A whole number; higher means more senior."),
-        input_block("manager", "Your manager", manager, optional=True),
+        *_org_blocks(prefill, level, manager),
         input_block(
             "topics_offered",
             "Topics you can offer (mentors)",

@@ -113,10 +113,73 @@ def proposal_message(run_id: int, proposal: dict[str, Any]) -> dict[str, Any]:
         blocks += [section(chunk) for chunk in line_sections(lines)]
         if len(unmatched) > SHOWN_LIMIT:
             blocks.append(context(f"…and {len(unmatched) - SHOWN_LIMIT} more unmatched."))
+    blocks += _org_chart_notes(proposal)
     if len(blocks) > 46:  # a message holds 50 blocks and the controls take the last ones
         blocks = [*blocks[:45], context("…and more than one message can show: the counts above are complete.")]
     blocks += _controls(run_id, proposal)
     return {"text": f"Matching proposal #{run_id}: {len(pairs)} pairs", "blocks": blocks}
+
+
+def _self_reported_people(pairs: list[dict[str, Any]]) -> list[str]:
+    """Everyone in a proposed pair whose department, level and manager are what they typed, not the chart's."""
+    return [
+        f"<@{p[f'{role}_user']}> ({role})"
+        for p in pairs
+        for role in ("mentor", "mentee")
+        if p.get(f"{role}_self_reported")
+    ]
+
+
+def _who(user_id: str | None) -> str:
+    return f"<@{user_id}>" if user_id else "none"
+
+
+def mismatch_line(mismatch: dict[str, Any]) -> str:
+    """'<@J> typed manager <@X> (chart: <@S>), level 1 (chart: 3)': one line per person."""
+    parts = []
+    if "manager" in mismatch:
+        parts.append(f"manager {_who(mismatch['manager']['typed'])} (chart: {_who(mismatch['manager']['chart'])})")
+    if "level" in mismatch:
+        parts.append(f"level {mismatch['level']['typed']} (chart: {mismatch['level']['chart']})")
+    if "department" in mismatch:
+        typed, chart = (escape(mismatch["department"][k]) for k in ("typed", "chart"))
+        parts.append(f"department {typed} (chart: {chart})")
+    return f"<@{mismatch['user']}> typed {', '.join(parts)}"
+
+
+def _org_chart_notes(proposal: dict[str, Any]) -> list[Block]:
+    """Where the proposal rests on what people typed, and where that disagrees with the org chart."""
+    blocks: list[Block] = []
+    typed = _self_reported_people(proposal["pairs"])
+    if typed:
+        blocks.append(
+            section(
+                "*Matched on self-reported data (not in the org chart):* their department, level and manager "
+                "are what they typed, so check them if a pair looks wrong."
+            )
+        )
+        blocks += [section(chunk) for chunk in line_sections(typed[:SHOWN_LIMIT])]
+    mismatches = proposal.get("chart_mismatches") or []
+    if mismatches:
+        blocks.append(section("*Typed before the org chart listed them; the chart differs and is used:*"))
+        blocks += [section(chunk) for chunk in line_sections([mismatch_line(m) for m in mismatches[:SHOWN_LIMIT]])]
+    return blocks
+
+
+def unmatched_message(programme_name: str, admin_user_id: str) -> dict[str, Any]:
+    """The private DM for someone a round leaves without a partner. It gives no reason: the real one can name
+    who else joined (someone in their management chain), so it says only what is true for everyone."""
+    text = (
+        f"*No partner for you in this {escape(programme_name)} matching round.* "
+        "We looked for someone who fits you, but no compatible partner was free this time. "
+        "That's about who was available, not about you."
+    )
+    next_steps = (
+        "*What happens next:* you stay in the pool, and the next matching round tries again: nothing to do. "
+        "Want a break instead? `/reverse-mentor pause` takes you out of matching until `/reverse-mentor resume`. "
+        f"Questions? Ask <@{admin_user_id}>, who runs matching."
+    )
+    return {"text": "No partner for you this round", "blocks": [section(text), section(next_steps)]}
 
 
 def decided_message(run_id: int, text: str) -> dict[str, Any]:

@@ -36,19 +36,21 @@ def _count(recent: Sequence[PastSession]) -> tuple[int, int]:
     return sum(1 for s in recent if s.outcome == SENIOR_CANCELLED), len(recent)
 
 
-def senior_cancelling_message(pair_id: int, junior_user_id: str, recent: Sequence[PastSession]) -> dict[str, Any]:
-    """To the senior (mentee): their recent record, kindly, and why it matters to the junior who leads."""
-    cancelled, considered = _count(recent)
+def senior_cancelling_message(pair_id: int, junior_user_id: str) -> dict[str, Any]:
+    """To the senior (mentee): the pattern, kindly, and why it matters to the junior who leads.
+
+    A session's state comes partly from the junior's private check-in answer, so the senior is told the
+    pattern only: no count, no dates, no list of sessions, nothing saying whose answer made which one count
+    as cancelled (docs/privacy.md). The admins' escalation carries the exact history."""
     junior = f"<@{junior_user_id}>"
     text = (
-        f"A quick note about your reverse mentoring with {junior}: {cancelled} of your last {considered} "
-        "sessions were cancelled from your side."
+        f"A quick note about your reverse mentoring with {junior}: lately, sessions have often ended up "
+        "cancelled from your side."
     )
     return {
         "text": text,
         "blocks": [
             section(text),
-            section(f"*Your recent sessions*\n{_history_lines(recent, 'you', junior)}"),
             section(
                 f"Plans change, and nobody is keeping score. But in reverse mentoring {junior} leads: they "
                 "prepare each session and choose what to share with you. Sessions that happen steadily are what "
@@ -56,7 +58,10 @@ def senior_cancelling_message(pair_id: int, junior_user_id: str, recent: Sequenc
                 "date now and protect it in your calendar?"
             ),
             _schedule_button(pair_id),
-            context("Only you received this message."),
+            context(
+                "Only you received this message. It describes the pattern across your recent sessions (the "
+                "Cancel button and both of your private check-ins), not any one session or answer."
+            ),
         ],
     }
 

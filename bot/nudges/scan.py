@@ -148,7 +148,7 @@ def _message(facts: _Facts, pair: queries.PairMembers, nudge: Nudge) -> dict[str
     recent = facts.windows.get(pair.pair_id, [])[-facts.programmes[pair.programme_id].nudge_cancel_m :]
     senior, junior = pair.senior, pair.junior
     if nudge.kind == rules.SENIOR_CANCELLING:
-        return messages.senior_cancelling_message(pair.pair_id, junior.user_id, recent)
+        return messages.senior_cancelling_message(pair.pair_id, junior.user_id)
     if nudge.kind == rules.ESCALATION:
         return messages.escalation_message(
             pair.pair_id, senior.user_id, junior.user_id, recent, nudge.reason, senior.display_name, junior.display_name

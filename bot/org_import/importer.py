@@ -444,7 +444,8 @@ def store_chart(db: Database, team_id: str, entries: Sequence[ChartEntry]) -> Im
                 for entry in entries
             ],
         )
-    return ImportSummary(created=len(new), updated=len(known))
+        typed_otherwise = org_chart.typed_otherwise(session, list(ids.values()))
+    return ImportSummary(created=len(new), updated=len(known), typed_otherwise=typed_otherwise)
 
 
 def import_org(db: Database, team_id: str, csv_text: str, client: WebClient) -> ImportSummary:

@@ -19,6 +19,7 @@ class ImportProblem:
 class ImportSummary:
     created: int
     updated: int
+    typed_otherwise: int = 0  # had typed a manager, level or department the chart now contradicts
 
     @property
     def total(self) -> int:
@@ -26,4 +27,10 @@ class ImportSummary:
 
     def __str__(self) -> str:
         noun = "person" if self.total == 1 else "people"
-        return f"{self.total} {noun}: {self.created} new, {self.updated} updated"
+        text = f"{self.total} {noun}: {self.created} new, {self.updated} updated"
+        if self.typed_otherwise:
+            text += (
+                f"; {self.typed_otherwise} had typed a manager, level or department the chart contradicts "
+                "(the chart is used; the matching proposal names them)"
+            )
+        return text

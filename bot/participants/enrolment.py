@@ -14,7 +14,7 @@ from bot.participants import erasure
 from bot.participants.mentor_guides import guides_for, tips
 from bot.participants.views import CADENCES, HistoryItem, JoinForm, JoinPrefill, PairView, ParticipantStatus
 from storage.db import Database
-from storage.models import Pair, Participant, Person
+from storage.models import CheckIn, MentoringSession, Pair, Participant, Person
 from storage.queries import cohorts as cohort_queries
 from storage.queries import participants as participant_queries
 from storage.queries import people as people_queries
@@ -48,30 +48,37 @@ def _typical_level(session: Session, programme_id: int, role: str) -> float | No
 
 
 def _manages(session: Session, team_id: str, user_id: str, manager_user_id: str) -> bool:
-    """True when `user_id` is somewhere in `manager_user_id`'s management chain (would make a cycle)."""
+    """True when `user_id` is somewhere in `manager_user_id`'s management chain, by the org chart or by what
+    people typed (would make a cycle)."""
     manager = people_queries.person_by_slack_id(session, team_id, manager_user_id)
     seen: set[int] = set()
-    while manager is not None and manager.id not in seen:
-        if manager.slack_user_id == user_id:
+    above = [manager] if manager is not None else []
+    while above:
+        person = above.pop()
+        if person.id in seen:
+            continue
+        if person.slack_user_id == user_id:
             return True
-        seen.add(manager.id)
-        manager = manager.manager
+        seen.add(person.id)
+        above += [m for m in (person.manager, person.self_manager) if m is not None]
     return False
+
+
+def _charted(db: Database, team_id: str, user_id: str) -> bool:
+    """In the org chart: their department, level and manager are the chart's, and the form's are ignored."""
+    with db.unit_of_work() as session:
+        person = people_queries.person_by_slack_id(session, team_id, user_id)
+        return person is not None and person.in_org_chart
 
 
 def validate_join(db: Database, team_id: str, user_id: str, form: JoinForm) -> dict[str, str]:
     """Inline errors keyed by the modal's block ids; empty when the form may be saved."""
     errors: dict[str, str] = {}
+    charted = _charted(db, team_id, user_id)
     if not Role.has(form.role):
         errors["role"] = "Choose whether you join as a mentor (junior) or a mentee (senior leader)."
-    if not form.department.strip():
-        errors["department"] = "Tell us your department."
-    elif len(form.department) > DEPARTMENT_LIMIT:
-        errors["department"] = f"Keep the department under {DEPARTMENT_LIMIT} characters."
-    if form.level is None or form.level not in LEVELS:
-        errors["level"] = f"Enter your job level as a whole number from {LEVELS.start} to {LEVELS.stop - 1}."
-    if form.manager_user_id == user_id:
-        errors["manager"] = "You can't be your own manager: choose the person you report to, or leave it empty."
+    if not charted:
+        errors.update(_self_reported_errors(user_id, form))
     for block_id, text in (("perspectives", form.perspectives), ("off_limits", form.off_limits)):
         if len(text) > TEXT_LIMIT:
             errors[block_id] = f"Keep this under {TEXT_LIMIT} characters (it is {len(text)})."
@@ -93,28 +100,52 @@ def validate_join(db: Database, team_id: str, user_id: str, form: JoinForm) -> d
     if errors:
         return errors
     with db.unit_of_work() as session:
-        if form.manager_user_id and _manages(session, team_id, user_id, form.manager_user_id):
+        if not charted and form.manager_user_id and _manages(session, team_id, user_id, form.manager_user_id):
             errors["manager"] = "That person reports to you (directly or further down): choose your own manager."
         programme = current_programme(session, team_id)
-        errors.update(_level_sanity(session, programme.id, form))
+        if charted:
+            # The chart's level is the one matching uses; the modal shows it read-only, so a doubt about the
+            # role is raised on the role.
+            person = people_queries.person_by_slack_id(session, team_id, user_id)
+            level = person.level if person is not None else None
+            if level is not None:
+                doubt = _level_sanity(session, programme.id, form.role, level).get("level")
+                if doubt:
+                    errors["role"] = doubt
+        else:
+            assert form.level is not None
+            errors.update(_level_sanity(session, programme.id, form.role, form.level))
     return errors
 
 
-def _level_sanity(session: Session, programme_id: int, form: JoinForm) -> dict[str, str]:
+def _self_reported_errors(user_id: str, form: JoinForm) -> dict[str, str]:
+    """Department, level and manager, as typed by someone not in the org chart."""
+    errors: dict[str, str] = {}
+    if not form.department.strip():
+        errors["department"] = "Tell us your department."
+    elif len(form.department) > DEPARTMENT_LIMIT:
+        errors["department"] = f"Keep the department under {DEPARTMENT_LIMIT} characters."
+    if form.level is None or form.level not in LEVELS:
+        errors["level"] = f"Enter your job level as a whole number from {LEVELS.start} to {LEVELS.stop - 1}."
+    if form.manager_user_id == user_id:
+        errors["manager"] = "You can't be your own manager: choose the person you report to, or leave it empty."
+    return errors
+
+
+def _level_sanity(session: Session, programme_id: int, role: str | None, level: int) -> dict[str, str]:
     """Mentors are the junior party: catch a level at or above the programme's typical mentee."""
-    assert form.level is not None
-    if form.role == "mentor":
+    if role == "mentor":
         typical = _typical_level(session, programme_id, "mentee")
-        if typical is not None and form.level >= typical:
+        if typical is not None and level >= typical:
             return {
-                "level": f"Mentors are the junior party, and level {form.level} is at or above a typical "
+                "level": f"Mentors are the junior party, and level {level} is at or above a typical "
                 f"mentee here (level {typical:g}). Did you mean to join as a mentee?"
             }
-    if form.role == "mentee":
+    if role == "mentee":
         typical = _typical_level(session, programme_id, "mentor")
-        if typical is not None and form.level <= typical:
+        if typical is not None and level <= typical:
             return {
-                "level": f"Mentees are the senior party, and level {form.level} is at or below a typical "
+                "level": f"Mentees are the senior party, and level {level} is at or below a typical "
                 f"mentor here (level {typical:g}). Did you mean to join as a mentor?"
             }
     return {}
@@ -126,22 +157,28 @@ def prefill_for(db: Database, team_id: str, user_id: str, profile: SlackProfile)
         programme = current_programme(session, team_id)
         person = people_queries.ensure_person(session, team_id, user_id)
         _apply_profile(person, profile)
-        manager_id = person.manager.slack_user_id if person.manager else None
+        # Charted people see the chart's values (read-only); everyone else their own, as they typed them.
+        manager = person.manager if person.in_org_chart else person.self_manager
+        manager_id = manager.slack_user_id if manager else None
+        department = (person.department if person.in_org_chart else person.self_department) or ""
+        level = person.level if person.in_org_chart else person.self_level
         participant = participant_queries.participant_for(session, programme.id, person.id)
         topics = tuple(programme.topics)
         if participant is None:
             return JoinPrefill(
-                department=person.department or "",
-                level=person.level,
+                department=department,
+                level=level,
                 manager_user_id=manager_id,
                 name=person.display_name,
                 topics=topics,
+                from_org_chart=person.in_org_chart,
             )
         return JoinPrefill(
             role=participant.role,
-            department=person.department or "",
-            level=person.level,
+            department=department,
+            level=level,
             manager_user_id=manager_id,
+            from_org_chart=person.in_org_chart,
             topics_offered=tuple(participant.topics_offered),
             topics_wanted=tuple(participant.topics_wanted),
             perspectives=participant.perspectives,
@@ -171,10 +208,8 @@ def save_join(db: Database, team_id: str, user_id: str, form: JoinForm) -> tuple
     with db.unit_of_work() as session:
         programme = current_programme(session, team_id)
         person = people_queries.ensure_person(session, team_id, user_id)
-        person.department = form.department.strip()
-        person.level = form.level
-        if form.manager_user_id:
-            person.manager_id = people_queries.ensure_person(session, team_id, form.manager_user_id).id
+        if not person.in_org_chart:
+            _save_self_reported(session, team_id, person, form)
         participant = participant_queries.participant_for(session, programme.id, person.id)
         created = participant is None
         if participant is None:
@@ -200,6 +235,18 @@ def save_join(db: Database, team_id: str, user_id: str, form: JoinForm) -> tuple
         return participant, created
 
 
+def _save_self_reported(session: Session, team_id: str, person: Person, form: JoinForm) -> None:
+    """What someone outside the org chart typed: kept as self-reported, and used until the chart lists them.
+    The chart's own manager (`manager_id`) is never written from a form."""
+    person.self_department = form.department.strip()
+    person.self_level = form.level
+    person.self_manager_id = (
+        people_queries.ensure_person(session, team_id, form.manager_user_id).id if form.manager_user_id else None
+    )
+    person.department = person.self_department
+    person.level = person.self_level
+
+
 def status_of(db: Database, team_id: str, user_id: str, now: datetime) -> ParticipantStatus:
     with db.unit_of_work() as session:
         programme = current_programme(session, team_id)
@@ -218,19 +265,7 @@ def status_of(db: Database, team_id: str, user_id: str, now: datetime) -> Partic
             partner_user_id=partners[0] if partners else None,
             programme_name=programme.name,
             pairs=pairs,
-            history=tuple(
-                HistoryItem(
-                    m.scheduled_at,
-                    m.state,
-                    m.cancelled_by,
-                    c.outcome if c else None,
-                    c.rating if c else None,
-                    c.action if c else None,
-                    c.two_way if c else None,
-                    awaiting_check_in=_awaiting(m.state, m.scheduled_at, c.outcome if c else None, now),
-                )
-                for m, c in history_for(session, participant.id)
-            ),
+            history=tuple(_history_item(m, c, now) for m, c in history_for(session, participant.id)),
             guides=tuple(guides_for(participant.topics_offered, programme.mentor_guides))
             if participant.role == "mentor"
             else (),
@@ -239,9 +274,27 @@ def status_of(db: Database, team_id: str, user_id: str, now: datetime) -> Partic
         )
 
 
-def _awaiting(state: str, when: datetime, outcome: str | None, now: datetime) -> bool:
-    """A session that has happened by `now` and still waits for the viewer's check-in answer."""
-    return outcome is None and state == "scheduled" and when <= now
+def _history_item(meeting: MentoringSession, own: CheckIn | None, now: datetime) -> HistoryItem:
+    """The viewer's line: the state both were told, or, once the check-ins went out, only their own answer."""
+    shared = meeting.checkins_sent_at is None  # after this, the state comes from both private answers
+    state = meeting.state if shared else None
+    outcome = own.outcome if own else None
+    return HistoryItem(
+        meeting.scheduled_at,
+        state,
+        meeting.cancelled_by if shared else None,
+        outcome,
+        own.rating if own else None,
+        own.action if own else None,
+        own.two_way if own else None,
+        awaiting_check_in=_awaiting(state, meeting.scheduled_at, outcome, now),
+    )
+
+
+def _awaiting(state: str | None, when: datetime, outcome: str | None, now: datetime) -> bool:
+    """A session that has happened by `now` and still waits for the viewer's check-in answer (whatever the
+    partner answered: that stays theirs)."""
+    return outcome is None and state in (None, "scheduled") and when <= now
 
 
 def _pair_view(session: Session, pair: Pair, participant_id: int, now: datetime) -> PairView:

@@ -46,6 +46,7 @@ class JoinPrefill:
     topics: tuple[str, ...] = field(default_factory=tuple)
     already_joined: bool = False
     self_rating: int | None = None
+    from_org_chart: bool = False  # department, level and manager are the chart's: shown, not asked
 
 
 @dataclass(frozen=True)
@@ -62,10 +63,14 @@ class PairView:
 
 @dataclass(frozen=True)
 class HistoryItem:
-    """One past or upcoming session with the viewer's own answer (never the partner's)."""
+    """One past or upcoming session with the viewer's own answer (never the partner's).
+
+    `state` and `cancelled_by` are what both people were told (scheduled, or cancelled or moved with the
+    buttons); once the check-ins went out they are None, because from then on the session's state is decided
+    from both private answers, and showing it would state the partner's answer as fact."""
 
     when: datetime
-    state: str
+    state: str | None
     cancelled_by: str | None
     my_outcome: str | None
     my_rating: int | None

@@ -64,7 +64,7 @@ def _serve(settings: Settings) -> int:
     ).start()
     # Every serve process sends, not only the scheduler's lease holder: a message whose sender died is taken
     # back and sent within about 30 s (docs/delivery.md), and a click's retries need no scheduler.
-    outbox = BackgroundSender(services.db, services.client, clock=services.clock.now).start()
+    outbox = BackgroundSender(services.db, services.client_for, clock=services.clock.now).start()
     try:
         if settings.app_token:
             logging.getLogger(__name__).info("starting in Socket Mode")

@@ -19,6 +19,7 @@ DEFAULT_DATABASE_URL = "sqlite:///reverse_mentor.sqlite3"
 
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 _CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
+_PASSWORD_PARAMETER = re.compile(r"([?&]password=)[^&]*", re.IGNORECASE)
 
 
 class ConfigError(Exception):
@@ -98,12 +99,26 @@ def _api_url(env: Mapping[str, str]) -> str:
     return raw if raw.endswith("/") else raw + "/"
 
 
+def masked_url(url: str) -> str:
+    """`url` with its password shown as ***, for error messages and logs: in the user part (up to the last '@'
+    after '://', so a password with an unencoded '@' or ':' is hidden whole) and as a `password=` parameter.
+    Masks too much rather than too little when the URL is malformed."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:  # no scheme: all of it may hold a password
+        scheme, rest = "", url
+    if "@" in rest:
+        user_part, _, host_part = rest.rpartition("@")
+        user, colon, _password = user_part.partition(":")
+        rest = f"{user}{colon and ':***'}@{host_part}"
+    return _PASSWORD_PARAMETER.sub(r"\1***", f"{scheme}{sep}{rest}")
+
+
 def _database_url(env: Mapping[str, str]) -> str:
     raw = _optional(env, "DATABASE_URL") or DEFAULT_DATABASE_URL
     if not raw.startswith(("sqlite", "postgresql")):
         raise ConfigError(
             "DATABASE_URL must be a SQLAlchemy URL: sqlite:///file.sqlite3 or "
-            f"postgresql+psycopg://user@host:5432/dbname, got {raw!r}"
+            f"postgresql+psycopg://user@host:5432/dbname, got {masked_url(raw)!r}"
         )
     return raw
 

@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 
 
 def _send(services: Services) -> str:
-    sender = OutboxSender(services.db, services.client, clock=services.clock.now)
+    sender = OutboxSender(services.db, services.client_for, clock=services.clock.now)
     report = sender.send_due()
     return f"{report.sent} messages sent" + (f", {report.pending} waiting" if report.pending else "")
 

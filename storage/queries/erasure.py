@@ -95,23 +95,26 @@ def clear_ground_rules(session: Session, pair_ids: Sequence[int], user_id: str) 
 
 
 def clear_profile(participant: Participant) -> None:
-    """The participant's free text, choices and self-rating; a self-reported department, level and manager
-    (the org chart's own stay: they are the organisation's record, not what the person typed)."""
+    """The participant's free text, choices and self-rating; the department, level and manager they typed
+    (`self_*`, and the copies of them someone not in the org chart has in `department` and `level`). The org
+    chart's own values stay: they are the organisation's record, not what the person typed."""
     participant.perspectives = ""
     participant.off_limits = ""
     participant.topics_offered = []
     participant.topics_wanted = []
     participant.self_rating_join = None
     person: Person = participant.person
+    person.self_department = None
+    person.self_level = None
+    person.self_manager_id = None
     if not person.in_org_chart:
         person.department = None
         person.level = None
-        person.manager_id = None
 
 
 def clear_match_reasons(session: Session, team_id: str, pairs: Sequence[Pair], user_id: str) -> None:
     """A match reason names both departments (one of them possibly typed): the pairs' reasons, and the
-    person's entries in every stored proposal, lose theirs."""
+    person's entries in every stored proposal, lose theirs; so do their typed-versus-chart differences."""
     for pair in pairs:
         pair.reason = ""
     for run in session.scalars(select(MatchRun).where(MatchRun.team_id == team_id)):
@@ -126,6 +129,11 @@ def clear_match_reasons(session: Session, team_id: str, pairs: Sequence[Pair], u
                 entries.append(entry)
             if key in proposal:
                 proposal[key] = entries
+        mismatches = proposal.get("chart_mismatches") or []
+        kept = [m for m in mismatches if not (isinstance(m, dict) and m.get("user") == user_id)]
+        if len(kept) != len(mismatches):  # what they typed, beside the chart's values
+            proposal["chart_mismatches"] = kept
+            changed = True
         if changed:
             run.proposal = proposal  # a new object, so the JSON column is written
 

@@ -30,6 +30,14 @@ def manager_links(session: Session, team_id: str) -> dict[int, int | None]:
     return {person_id: manager_id for person_id, manager_id in rows}
 
 
+def self_reported_manager_links(session: Session, team_id: str) -> dict[int, int]:
+    """person id -> the manager they typed when they joined outside the org chart (one query)."""
+    rows = session.execute(
+        select(Person.id, Person.self_manager_id).where(Person.team_id == team_id, Person.self_manager_id.is_not(None))
+    )
+    return {person_id: manager_id for person_id, manager_id in rows if manager_id is not None}
+
+
 def former_partner_links(session: Session, team_id: str) -> list[tuple[int, int]]:
     """(mentor person id, mentee person id) for every pair the team ever had, in any programme or state."""
     mentor, mentee = aliased(Participant), aliased(Participant)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import and_, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from storage.db import session_now
@@ -84,3 +84,25 @@ def update_people(session: Session, changes: Sequence[ChartUpdate]) -> None:
                 for change in group
             ],
         )
+
+
+def typed_otherwise(session: Session, person_ids: Sequence[int]) -> int:
+    """How many of these people typed a manager, level or department (before the chart listed them) that the
+    chart now contradicts. Both are kept; the chart is the one used."""
+    differs = or_(
+        and_(
+            Person.self_manager_id.is_not(None),
+            or_(Person.manager_id.is_(None), Person.self_manager_id != Person.manager_id),
+        ),
+        and_(Person.self_level.is_not(None), or_(Person.level.is_(None), Person.self_level != Person.level)),
+        and_(
+            Person.self_department.is_not(None),
+            or_(Person.department.is_(None), Person.self_department != Person.department),
+        ),
+    )
+    ids = sorted(set(person_ids))
+    total = 0
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        total += session.scalar(select(func.count()).select_from(Person).where(Person.id.in_(chunk), differs)) or 0
+    return total

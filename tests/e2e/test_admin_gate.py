@@ -11,16 +11,18 @@ from typing import Any
 import pytest
 
 from bot.messages.cohorts import OPEN_COHORT_CALLBACK, open_cohort_modal
-from bot.messages.help import NOT_ADMIN
+from bot.messages.help import ADMIN_UNVERIFIED, NOT_ADMIN
 from bot.messages.org_import import CALLBACK_ID as ORG_IMPORT_CALLBACK
 from bot.messages.org_import import upload_modal
 from bot.messages.settings import CALLBACK_ID as SETTINGS_CALLBACK
 from bot.runtime.app import build_app
+from bot.settings.admins import AdminDirectory
 from bot.simulation.driver import Reply
 from bot.simulation.standin import RecordedCall
 from handlers.commands import ADMIN_SUBCOMMANDS
 from handlers.errors import SORRY
 from storage.models import Pair
+from storage.queries.programmes import current_programme
 from tests.support.factories import make_pair
 from tests.support.flows import wait_for
 from tests.support.harness import ADMIN, TEAM_ID, RunningApp
@@ -180,3 +182,29 @@ def test_an_admins_submission_of_every_admin_modal_gets_past_the_gate(
     assert reply.status == 200
     assert NOT_ADMIN not in reply.body  # an empty form is answered by the modal's own checks instead
     assert reply.json().get("response_action") == "errors"
+
+
+def test_a_group_admin_is_refused_clearly_once_the_group_has_been_unreadable_for_ten_minutes(
+    running_app: RunningApp,
+) -> None:
+    app, groupie = running_app, "U0GROUPIE"
+    app.slack.add_usergroup("S0ADMINS", [groupie])
+    with app.db.unit_of_work() as session:
+        current_programme(session, TEAM_ID).admin_usergroup = "S0ADMINS"
+    ticks = [1000.0]  # the directory's infrastructure time (time.monotonic in production), moved by hand
+    app.services.admins = AdminDirectory(app.db, (ADMIN,), app.services.client, monotonic=lambda: ticks[0])
+    assert NOT_ADMIN not in app.driver.command(groupie, "pairs").body  # the group is read: an admin
+
+    app.slack.add_usergroup("S0ADMINS", [])  # removed from the group, while Slack fails every lookup
+    app.slack.fail_next("usergroups.users.list", times=50)
+    ticks[0] += 9 * 60
+    assert ADMIN_UNVERIFIED not in app.driver.command(groupie, "pairs").body  # last members, 9 minutes old
+    ticks[0] += 61
+    body = app.driver.command(groupie, "pairs").json()
+    assert body["response_type"] == "ephemeral" and body["text"] == ADMIN_UNVERIFIED
+    before = len(app.slack.calls)
+    assert app.driver.click(groupie, "admin_match", "x", container_type="view").status == 200
+    wait_for(lambda: _said_to(app, groupie, ADMIN_UNVERIFIED))
+    time.sleep(SETTLE_SECONDS)
+    assert [c.method for c in _calls_since(app, before)] == ["usergroups.users.list", "chat.postMessage"]
+    assert NOT_ADMIN not in app.driver.command(ADMIN, "pairs").body  # a configured admin still acts

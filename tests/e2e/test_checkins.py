@@ -298,9 +298,48 @@ def test_app_home_shows_history_with_own_answers(
         ]
     )
     text = json.dumps(home[-1].params["view"])
-    assert "cancelled (by the junior side)" in text
+    assert "you said you cancelled" in text
     for action in ("home_schedule", "home_log", "home_pause", "home_leave"):
         assert action in text
+
+
+def test_app_home_shows_each_person_their_own_answer_never_what_the_partners_answer_made_of_it(
+    paired: tuple[RunningApp, int], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    app, pair_id = paired
+    when = working_afternoon() - timedelta(hours=3)
+    session_id = _session_at(app, pair_id, when)
+    run_job(app, "checkins", working_afternoon(), monkeypatch, tmp_path)
+    senior_dm, junior_dm = _checkin_dm(app, MENTEE), _checkin_dm(app, MENTOR)
+    modal = _details(app, MENTEE, senior_dm)
+    held = {"rating": {"value": {"selected_option": {"value": "5"}}}, "action": {"value": {"value": "Ask first"}}}
+    assert app.driver.submit_view(MENTEE, modal, held).body == ""
+    wait_for(lambda: "5/5" in json.dumps(app.slack.message(senior_dm["channel"], senior_dm["ts"])))
+
+    junior_home = _fresh_home(app, MENTOR)  # the senior said held: the junior, yet to answer, is not told so
+    assert "waiting for your check-in" in junior_home
+    assert ": held" not in junior_home and "5/5" not in junior_home
+
+    app.driver.click(
+        MENTOR,
+        "checkin_they_cancelled",
+        button(junior_dm, "checkin_they_cancelled")["value"],
+        channel_id=junior_dm["channel"],
+        message=junior_dm,
+    )
+    wait_for(lambda: "your partner cancelled" in json.dumps(app.slack.message(junior_dm["channel"], junior_dm["ts"])))
+    with app.db.unit_of_work() as session:  # the junior's private answer decides what the session counts as ...
+        meeting = session.get(MentoringSession, session_id)
+        assert (meeting.state, meeting.cancelled_by) == ("cancelled", "senior")
+    senior_home = _fresh_home(app, MENTEE)  # ... and the senior sees their own answer, not the junior's
+    assert "you said it happened" in senior_home and "you rated it 5/5" in senior_home
+    assert "cancel" not in senior_home.lower()
+    junior_home = _fresh_home(app, MENTOR)
+    assert "you said your partner cancelled" in junior_home
+    assert "5/5" not in junior_home and "it happened" not in junior_home
+    # the check-in DM says where answers go, instead of "only you"
+    uses = json.dumps(junior_dm["blocks"][-1])
+    assert "Only you" not in uses and "published counts" in uses and "pairs at risk" in uses
 
 
 def test_reminders_repeat_the_ground_rules_once(

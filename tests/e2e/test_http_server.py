@@ -4,10 +4,17 @@ from __future__ import annotations
 
 import json
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
+import pytest
+
+from bot.runtime.app import build_app
+from bot.runtime.clock import SystemClock
+from bot.runtime.server import BackgroundServer
 from bot.simulation.signing import signature, signed_headers, slack_time
+from storage.db import Database
 from tests.support.harness import RunningApp
 
 VECTOR = Path(__file__).parents[1] / "support" / "data" / "signing_test_vector.slack-docs.json"
@@ -58,6 +65,23 @@ def test_healthz_reports_the_database(running_app: RunningApp) -> None:
     with urllib.request.urlopen(running_app.server.url + "/healthz", timeout=5) as response:
         assert response.status == 200
         assert json.loads(response.read()) == {"ok": True}
+
+
+def test_healthz_answers_a_generic_failure_and_logs_the_drivers_message(
+    running_app: RunningApp, caplog: pytest.LogCaptureFixture
+) -> None:
+    unreachable = Database("postgresql+psycopg://app:s3cret@127.0.0.1:1/mentoring", now=SystemClock().now)
+    server = BackgroundServer(build_app(running_app.settings, running_app.services), unreachable).start()
+    try:
+        with pytest.raises(urllib.error.HTTPError) as failed:
+            urllib.request.urlopen(server.url + "/healthz", timeout=10)
+        assert failed.value.code == 503
+        assert json.loads(failed.value.read()) == {"ok": False, "database": "unavailable"}
+    finally:
+        server.stop()
+        unreachable.dispose()
+    logged = " ".join(r.getMessage() for r in caplog.records if r.name == "bot.runtime.server")
+    assert "127.0.0.1" in logged  # the driver's own words, for whoever runs the app
 
 
 def test_a_slow_web_api_does_not_delay_the_ack(running_app: RunningApp) -> None:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from typing import Any
 
 from sqlalchemy import func, select
 
 from bot.simulation.signing import slack_time
+from bot.simulation.standin import StandInUser
 from storage.models import Participant, Person
 from storage.queries.programmes import current_programme
 from tests.support.flows import join, join_values, open_join_modal, wait_for
@@ -29,6 +32,33 @@ def test_join_command_opens_the_modal_well_within_three_seconds(running_app: Run
     assert "Jo Junior" in view["blocks"][0]["text"]["text"]
 
 
+HOSTILE_NAME = "Eve <!channel> & <https://evil.example|your bank>"
+
+
+def _mrkdwn_texts(payload: Any) -> Iterator[str]:
+    """Every string Slack reads as mrkdwn: mrkdwn text objects, and a message's top-level `text`."""
+    if isinstance(payload, dict):
+        read_as_mrkdwn = payload.get("type") == "mrkdwn" or "channel" in payload
+        if read_as_mrkdwn and isinstance(payload.get("text"), str):
+            yield payload["text"]
+        for value in payload.values():
+            yield from _mrkdwn_texts(value)
+    elif isinstance(payload, list):
+        for value in payload:
+            yield from _mrkdwn_texts(value)
+
+
+def test_a_slack_name_is_escaped_wherever_it_is_shown(running_app: RunningApp) -> None:
+    running_app.slack.add_user(StandInUser(id="U0EVE", name="eve", real_name=HOSTILE_NAME))
+    view = open_join_modal(running_app, "U0EVE")
+    greeting = view["blocks"][0]["text"]
+    assert greeting["type"] == "mrkdwn"
+    assert "Hi Eve &lt;!channel&gt; &amp; &lt;https://evil.example|your bank&gt;!" in greeting["text"]
+    join(running_app, "U0EVE")
+    shown = [text for call in running_app.slack.calls for text in _mrkdwn_texts(call.params)]
+    assert shown and not [text for text in shown if "<!channel>" in text or "<https://evil" in text]
+
+
 def test_submitting_the_modal_stores_the_participant_and_joining_again_updates(
     running_app: RunningApp,
 ) -> None:
@@ -43,7 +73,9 @@ def test_submitting_the_modal_stores_the_participant_and_joining_again_updates(
         assert (participant.role, person.department, person.level) == ("mentor", "Finance", 2)
         assert participant.topics_offered == ["Data and AI tools", "Workplace culture"]
         assert person.tz == "Europe/London"
-        assert person.manager is not None and person.manager.slack_user_id == "U0BOSS"
+        # not in the org chart: the manager they typed is kept as self-reported, never as the chart's
+        assert person.manager is None
+        assert person.self_manager is not None and person.self_manager.slack_user_id == "U0BOSS"
     # one welcome for joining, then a note that the profile changed, never a second welcome
     told = wait_for(lambda: len(running_app.slack.messages("U0JUNIOR")) >= 2 and running_app.slack.messages("U0JUNIOR"))
     assert sorted(m["text"] for m in told) == [

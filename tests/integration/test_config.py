@@ -120,3 +120,24 @@ def test_cli_commands_print_their_result_without_alembics_info_lines(tmp_path: P
         assert (upgrade.returncode, upgrade.stdout, upgrade.stderr) == (0, "Database schema is up to date.\n", "")
     job = _cli(tmp_path, "run-job", "outbox", "--now", "2026-12-02T12:00:00Z")
     assert (job.returncode, job.stdout, job.stderr) == (0, "outbox: 0 messages sent\n", "")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "mysql://app:s3cret-pw@db.internal:3306/mentoring",
+        "postgres://app:s3cret-pw@db.internal/mentoring",  # SQLAlchemy's name is postgresql
+        "mysql://app:s3cret@pw@db.internal/mentoring",  # an unencoded '@' in the password
+        "app:s3cret-pw@db.internal/mentoring",  # no scheme at all
+        "mysql://db.internal/mentoring?user=app&password=s3cret-pw",
+    ],
+)
+def test_a_malformed_database_url_is_printed_with_its_password_masked(
+    url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATABASE_URL", url)
+    assert cli.main(["db", "upgrade"]) == 2
+    err = capsys.readouterr().err
+    assert "DATABASE_URL" in err and "db.internal" in err  # still says which URL is wrong ...
+    assert "s3cret" not in err and "***" in err  # ... without its password

@@ -48,6 +48,24 @@ def all_text(payload: dict[str, Any]) -> str:
     return json.dumps(payload)
 
 
+def test_the_senior_nudge_describes_the_pattern_never_which_session_or_whose_answer(db: Database) -> None:
+    pair_id = pair(db)
+    # as when the senior answered "held" and the junior privately "they cancelled": each counts as the senior's
+    sessions = [NOW - 20 * DAY, NOW - 13 * DAY, NOW - 6 * DAY]
+    add_session(db, TEAM, pair_id, sessions[0], state="held")
+    senior_cancelled(db, pair_id, sessions[1])
+    senior_cancelled(db, pair_id, sessions[2])
+
+    assert scan(db, NOW).written == {"senior_cancelling": 1}
+    [message] = outbox(db)
+    text = all_text(message.payload)
+    assert "cancelled from your side" in text  # the pattern ...
+    assert "<!date^" not in text  # ... never which session ...
+    assert not any(str(int(moment.timestamp())) in text for moment in sessions)
+    assert "of your last" not in text  # ... nor how many, which beside their own answers would say which
+    assert "cancelled by" not in text and "<@UJUNIOR> cancelled" not in text  # ... nor whose answer
+
+
 def test_senior_cancelling_twice_gets_one_nudge_and_a_second_scan_adds_nothing(db: Database) -> None:
     pair_id = pair(db)
     add_session(db, TEAM, pair_id, NOW - 20 * DAY, state="held")
@@ -62,7 +80,7 @@ def test_senior_cancelling_twice_gets_one_nudge_and_a_second_scan_adds_nothing(d
     assert message.method == "chat.postMessage"
     assert message.payload["channel"] == "USENIOR"
     assert message.not_before == NOW
-    assert "2 of your last 3 sessions" in message.payload["text"]
+    assert "cancelled from your side" in message.payload["text"]
     assert "<@UJUNIOR> leads" in all_text(message.payload)
     with db.unit_of_work() as session:
         log = session.scalars(select(NudgeLog)).one()

@@ -36,6 +36,7 @@ from storage.db import Database
 from storage.models import OutboxMessage, OutboxSenderRow, Pair, Participant, Person
 from storage.queries import outbox as queries
 from storage.queries.programmes import current_programme
+from tests.support.flows import wait_for
 
 TEAM = "T0OUTBOX"
 TOKEN = "xoxb-outbox-test"
@@ -190,6 +191,22 @@ def test_rows_are_sent_in_order_and_marked_sent_with_their_ts(
         assert row.status == "sent"
         assert row.sent_at is not None
         assert row.result == {"channel": posted[row.dedupe_key]["channel"], "ts": posted[row.dedupe_key]["ts"]}
+
+
+def test_each_teams_rows_go_out_with_that_teams_token(db: Database, slack: SlackStandIn, fake_time: FakeTime) -> None:
+    """Jobs and the background sender deliver every workspace's rows: each with its own team's client
+    (`Services.client_for`), never one token for all."""
+    tokens = {TEAM: "xoxb-team-one", "T0OTHER": "xoxb-team-two"}
+    for team in tokens:
+        with db.unit_of_work() as session:
+            queries.enqueue(session, team, f"hello-{team}", "chat.postMessage", {"channel": "C1", "text": team})
+    clients = {team: WebClient(token=token, base_url=slack.url) for team, token in tokens.items()}
+
+    report = OutboxSender(db, clients.__getitem__, clock=fake_time.clock, real_time=fake_time).send_due()
+
+    assert report.sent == 2
+    posts = slack.calls_to("chat.postMessage")
+    assert {call.params["text"]: call.token for call in posts} == tokens
 
 
 def test_every_supported_method_goes_out_and_an_unsendable_row_fails_without_calling_slack(
@@ -729,3 +746,38 @@ def test_a_background_sender_beats_sweeps_and_sends_without_being_asked(db: Data
     assert sorted(_posted_texts(slack)) == ["new", "orphan"]
     with db.unit_of_work() as session:
         assert session.scalars(select(OutboxSenderRow)).all() == []  # a clean stop leaves no sender row
+
+
+def test_a_dead_senders_row_is_swept_while_this_processs_own_slack_call_is_slow(
+    sqlite_db: Database, slack: SlackStandIn
+) -> None:
+    """Any live process sweeps every `sweep_seconds` even while its sending thread waits on Slack (a
+    Retry-After, a slow answer): the sweep has its own thread."""
+    _post(sqlite_db, "slow", channel="C1")
+    slack.set_delay("chat.postMessage", 3.0)
+    background = BackgroundSender(
+        sqlite_db,
+        WebClient(token=TOKEN, base_url=slack.url, timeout=30),
+        clock=SystemClock().now,
+        heartbeat_seconds=0.1,
+        silence_seconds=0.5,
+        sweep_seconds=0.2,
+    ).start()
+    try:
+        wait_for(lambda: slack.calls_to("chat.postMessage"))  # the sending thread is now inside the slow call
+        orphan = _post(sqlite_db, "orphan", channel="C2")
+        with sqlite_db.unit_of_work() as session:  # claimed by a sender that died without a trace
+            row = session.get(OutboxMessage, orphan)
+            assert row is not None
+            row.status, row.sender_id, row.claimed_at = "sending", "gone", real_utc_now()
+        started = time.monotonic()
+
+        def swept() -> bool:
+            with sqlite_db.unit_of_work() as session:
+                found = session.get(OutboxMessage, orphan)
+                return found is not None and found.in_doubt_since is not None
+
+        wait_for(swept, timeout=10)
+        assert time.monotonic() - started < 1.5  # silence 0.5 s + sweep 0.2 s, not the 3 s Slack call
+    finally:
+        background.stop()

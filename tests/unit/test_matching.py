@@ -18,9 +18,11 @@ from bot.matching.rules import (
     MatchResult,
     Weights,
     assign_optimally,
+    combined_managers,
     eligibility,
     greedy_match,
     hard_rule_violations,
+    management_chain,
     match,
     match_reason,
     pair_scores,
@@ -519,3 +521,75 @@ def test_solver_finds_the_best_assignment_of_any_small_matrix(rows: int, cols: i
     short = scores if rows <= cols else scores.T
     best = max(sum(short[i, j] for i, j in enumerate(p)) for p in permutations(range(short.shape[1]), short.shape[0]))
     assert scores[chosen_rows, chosen_cols].sum() == pytest.approx(best)
+
+
+# --- management chains: the org chart's and the self-reported, together ------------------------------------
+
+
+def test_the_chain_is_the_union_of_both_graphs_at_any_depth_and_a_loop_between_them_ends() -> None:
+    # Chart: 1 reports to 2, 2 to 3. Typed: 3 says 1 is their manager (a loop across the two graphs),
+    # 4 says 1 is theirs, 1 says 5 is theirs (the chart says 2).
+    chart = {1: 2, 2: 3, 3: None, 4: None, 5: None}
+    typed = {3: 1, 4: 1, 1: 5}
+    managers = combined_managers(chart, typed)
+    assert management_chain(4, managers) == (1, 2, 5, 3)  # nearest first, through either graph
+    assert management_chain(1, managers) == (2, 5, 3)  # round the loop and back: never themself
+    assert management_chain(3, managers) == (1, 2, 5)
+    # 4 (typed under 1) may be paired with neither 3 (above 1 in the chart) nor 5 (above 1 as typed)
+    mentor = person(4, level=1, ancestors=management_chain(4, managers))
+    mentees = [person(3, level=9, ancestors=management_chain(3, managers)), person(5, level=8)]
+    assert match([mentor], mentees).matches == ()
+
+
+def test_a_self_reported_manager_counts_in_either_direction() -> None:
+    managers = combined_managers({10: None, 20: None}, {10: 20})  # 10 typed 20 as their manager
+    junior = person(10, level=1, ancestors=management_chain(10, managers))
+    senior = person(20, level=5, ancestors=management_chain(20, managers))
+    assert match([junior], [senior]).matches == ()
+    junior_mentee = person(10, level=9, ancestors=management_chain(10, managers))  # levels aside: still apart
+    assert match([replace(senior, level=1)], [junior_mentee]).matches == ()
+
+
+def _reachable(start: int, graphs: Sequence[dict[int, int | None]]) -> set[int]:
+    """Everyone above `start` by a plain fixed point over both graphs: the reference for `management_chain`."""
+    above = {m for g in graphs if (m := g.get(start)) is not None}
+    while True:
+        more = above | {m for g in graphs for p in above if (m := g.get(p)) is not None}
+        if more == above:
+            return above - {start}
+        above = more
+
+
+manager_graphs = st.integers(1, 9).flatmap(
+    lambda n: st.tuples(
+        st.dictionaries(st.integers(0, n - 1), st.none() | st.integers(0, n - 1), max_size=n),
+        st.dictionaries(st.integers(0, n - 1), st.none() | st.integers(0, n - 1), max_size=n),
+    )
+)
+
+
+@quick
+@given(manager_graphs)
+def test_any_two_graphs_give_every_reachable_manager_once_loops_or_not(
+    graphs: tuple[dict[int, int | None], dict[int, int | None]],
+) -> None:
+    managers = combined_managers(*graphs)
+    for start in range(10):
+        chain = management_chain(start, managers)
+        assert len(chain) == len(set(chain))
+        assert set(chain) == _reachable(start, graphs)
+
+
+@quick
+@given(manager_graphs, st.data())
+def test_nobody_is_paired_across_either_graph_in_either_direction(
+    graphs: tuple[dict[int, int | None], dict[int, int | None]], data: st.DataObject
+) -> None:
+    managers = combined_managers(*graphs)
+    ids = list(range(10))
+    roles = data.draw(st.lists(st.booleans(), min_size=10, max_size=10))
+    mentors = [person(k, level=1, ancestors=management_chain(k, managers)) for k in ids if roles[k]]
+    mentees = [person(k, level=5, ancestors=management_chain(k, managers)) for k in ids if not roles[k]]
+    for m in match(mentors, mentees).matches:
+        a, b = m.mentor.person_id, m.mentee.person_id
+        assert a not in _reachable(b, graphs) and b not in _reachable(a, graphs)

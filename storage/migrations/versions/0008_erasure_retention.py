@@ -1,14 +1,14 @@
 """erasure and retention: how long sent messages' payloads keep their text (programmes.message_retention_days)
 
 Revision ID: 0008_erasure_retention
-Revises: 0007
+Revises: 0008
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0008_erasure_retention"
-down_revision = "0007"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
