@@ -25,5 +25,5 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     with op.batch_alter_table("programmes") as batch:
-        batch.drop_constraint("ck_programmes_message_retention", type_="check")
+        batch.drop_constraint(op.f("ck_programmes_message_retention"), type_="check")
         batch.drop_column("message_retention_days")
