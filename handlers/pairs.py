@@ -210,6 +210,7 @@ def register(app: App, services: Services) -> None:
         on_edit_submit(ack, body, client, services)
 
     @app.action("session_schedule_open")
+    @app.action("session_reschedule_open")  # App Home's "Reschedule next": its value names the session replaced
     def schedule_open(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
         on_schedule_open(body, client, services)

@@ -125,9 +125,9 @@ def _pair_buttons(pair: PairView, role: str | None) -> list[dict[str, Any]]:
     buttons = [button("Schedule a session", "session_schedule_open", json.dumps({"pair": pair.pair_id}))]
     if pair.next_session_id is not None:
         buttons.append(
-            button(
+            button(  # its own action_id: Slack refuses a block holding one action_id twice
                 "Reschedule next",
-                "session_schedule_open",
+                "session_reschedule_open",
                 json.dumps({"pair": pair.pair_id, "replaces": pair.next_session_id}),
             )
         )

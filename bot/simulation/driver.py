@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bot.simulation.block_rules import view_errors
 from bot.simulation.signing import form_body, payload_body, signed_headers, slack_time
 
 INBOUND = Path(__file__).parent / "data" / "inbound"
@@ -20,6 +21,14 @@ INBOUND = Path(__file__).parent / "data" / "inbound"
 
 def _capture(name: str) -> dict[str, Any]:
     return json.loads((INBOUND / name).read_text())
+
+
+class RefusedView(AssertionError):
+    """The app answered a view submission with a view Slack would refuse (its ``[ERROR]`` lines)."""
+
+    def __init__(self, errors: list[str]) -> None:
+        super().__init__("Slack would refuse the view the app answered with: " + "; ".join(errors))
+        self.errors = errors
 
 
 @dataclass
@@ -52,6 +61,17 @@ class SlackDriver:
         except urllib.error.HTTPError as error:
             return Reply(error.code, error.read().decode(), time.perf_counter() - started)
 
+    def submit_view(self, user_id: str, view: dict[str, Any], values: dict[str, Any]) -> Reply:
+        """A view_submission; a view the app answers with (``response_action`` update or push) is checked as
+        Slack checks it, and one Slack would refuse raises ``RefusedView`` (Slack shows the person an error)."""
+        reply = self._submit_view(user_id, view, values)
+        answer = reply.json() if reply.body.startswith("{") else {}
+        if answer.get("response_action") in ("update", "push") and isinstance(answer.get("view"), dict):
+            errors = view_errors(answer["view"], "/view")
+            if errors:
+                raise RefusedView(errors)
+        return reply
+
     def command(self, user_id: str, text: str, channel_id: str = "C0PROGRAM") -> Reply:
         fields = dict(urllib.parse.parse_qsl((INBOUND / "slash_command.bolt-python-test.form.txt").read_text()))
         fields.pop("enterprise_id", None)
@@ -68,7 +88,7 @@ class SlackDriver:
         )
         return self.post(form_body(fields), "application/x-www-form-urlencoded")
 
-    def submit_view(self, user_id: str, view: dict[str, Any], values: dict[str, Any]) -> Reply:
+    def _submit_view(self, user_id: str, view: dict[str, Any], values: dict[str, Any]) -> Reply:
         payload = _capture("view_submission.plain_text_input.real-capture.heybot.json")
         payload["team"] = {"id": self.team_id, "domain": "example"}
         payload["user"] = {

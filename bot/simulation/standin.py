@@ -7,7 +7,8 @@ Point slack_sdk's real client at it; nothing in slack_sdk is patched::
         client.chat_postMessage(channel="C1", text="hi")
         assert slack.messages("C1")[0]["text"] == "hi"
 
-Standard library only: a ``ThreadingHTTPServer`` on 127.0.0.1 (free port) in a daemon thread.
+Standard library and slack_sdk's Block Kit models: a ``ThreadingHTTPServer`` on 127.0.0.1 (free port) in a
+daemon thread.
 
 Response shapes are built from Slack's documented examples copied into ``bot/simulation/data/`` (see the README
 there), with fresh ids and timestamps. Behaviour modelled on Slack:
@@ -27,10 +28,23 @@ there), with fresh ids and timestamps. Behaviour modelled on Slack:
   (``invalid_trigger_id``), expires after ``trigger_ttl`` seconds if it was issued by
   ``new_trigger_id()`` (``expired_trigger_id``), and a missing one gets the documented
   ``invalid_arguments`` / "invalid `trigger_id`" answer;
-* block limits: 50 blocks per message, 100 per view, 3,000 characters of section text, 24 characters of
-  modal title, 3,000 of ``private_metadata`` (``invalid_blocks`` / ``invalid_arguments``; the
-  ``response_metadata.messages`` wording follows the ``[ERROR] ... [json-pointer:...]`` style Slack uses
-  but is not copied from a capture).
+* what Slack refuses in blocks and views (``bot/simulation/block_rules.py``), answered as Slack does:
+  ``invalid_blocks`` for chat.* and ``invalid_arguments`` for views.*, each with ``response_metadata.messages``
+  in the ``[ERROR] ... [json-pointer:...]`` style Slack uses (the wording is slack_sdk's or ours, not copied
+  from a capture):
+
+  - more than 50 blocks in a message; a view without ``blocks``, a modal without a title, a view of the wrong
+    ``type`` for the method;
+  - every block through slack_sdk's ``Block.parse(b)`` (None: no type, or one it does not know) and
+    ``.validate_json()``, and each element, text object, option and confirm dialog inside it the same way,
+    recursively; the view through ``View(**view).validate_json()`` with its title, submit and close. So,
+    among others: more than 25 elements in an actions block, 10 in a context block, 10 section fields, 100
+    blocks in a view, 100 options in a select menu; section text over 3,000 characters, header over 150,
+    button text over 75 or value over 2,000, modal title over 24, ``private_metadata`` over 3,000; a home
+    view with submit or close;
+  - what slack_sdk leaves unchecked: one action_id twice in a block, one block_id twice in a message or view,
+    more than 10 checkboxes or radio buttons, a ``plain_text_input`` ``max_length`` outside 1-3,000, an empty
+    text object, a modal holding inputs without a submit button.
 
 Message metadata and history, modelled on Slack's documentation (docs.slack.dev, "Using message metadata", and
 the conversations.history reference, whose documented example is ``conversations.history.ok.example.json``):
@@ -54,8 +68,11 @@ before -> ``message_not_found`` (``message(channel, ts)`` is then None); ``files
 the second time, ``file_not_found`` for an id never uploaded or hosted (``file_deleted(file_id)`` tells).
 
 By default the stand-in is lenient about things it cannot know (a channel it never heard of, a message ts
-or view id taken from a fixture payload): it accepts them. ``strict=True`` answers ``channel_not_found``,
-``message_not_found``, ``not_found`` and ``user_not_found`` for those instead.
+or view id taken from a fixture payload, a trigger id made up by a test): it accepts them. ``strict=True``
+(what ``tests/support/harness.py`` runs the app against) answers ``channel_not_found``, ``message_not_found``,
+``not_found`` and ``user_not_found`` for those instead, ``invalid_trigger_id`` for a trigger id it never
+issued through ``new_trigger_id()`` (the driver's interaction payloads), and ``not_in_channel`` to a post in a
+public channel added with ``bot_is_member=False`` until ``invite_bot`` (``channel_not_found`` in a private one).
 """
 
 from __future__ import annotations
@@ -82,6 +99,8 @@ from typing import Any
 from urllib.parse import parse_qsl, quote, unquote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.simulation.block_rules import block_errors, view_errors
+
 __all__ = [
     "RecordedCall",
     "SlackStandIn",
@@ -97,12 +116,7 @@ DATA_DIR = Path(__file__).with_name("data")
 # Form fields that Slack accepts as JSON-encoded strings; decoded so params look the same either way.
 _JSON_STRING_FIELDS = frozenset({"blocks", "attachments", "view", "files", "metadata", "user_auth_blocks", "outputs"})
 _TRIGGER_RE = re.compile(r"^\d+\.\d+\.\w+$")
-_MAX_MESSAGE_BLOCKS = 50
-_MAX_VIEW_BLOCKS = 100
-_MAX_SECTION_TEXT = 3000
-_MAX_MODAL_TITLE = 24
-_MAX_PRIVATE_METADATA = 3000
-_MAX_INPUT_LENGTH = 3000  # plain_text_input max_length
+_MAX_MESSAGE_BLOCKS = 50  # a view's 100 is slack_sdk's View rule (block_rules.view_errors)
 _MAX_MPIM_USERS = 8
 _NO_AUTH_METHODS = frozenset({"api.test"})
 _EVENT_TYPE_RE = re.compile(r"^[A-Za-z0-9_-]+$")
@@ -396,8 +410,12 @@ class SlackStandIn:
         with self._lock:
             self._usergroups[usergroup_id] = list(user_ids)
 
-    def add_channel(self, channel_id: str, name: str | None = None, *, is_private: bool = False) -> dict[str, Any]:
-        """Make a public or private channel known (``conversations.info``, ``strict`` channel checks)."""
+    def add_channel(
+        self, channel_id: str, name: str | None = None, *, is_private: bool = False, bot_is_member: bool = True
+    ) -> dict[str, Any]:
+        """Make a public or private channel known (``conversations.info``, ``strict`` channel checks). With
+        ``bot_is_member=False`` the bot was never invited: a ``strict`` stand-in answers ``not_in_channel`` to
+        posts there (``invite_bot`` changes that)."""
         channel = load_example("conversations.info.ok.example.json")["channel"]
         name = name or channel_id.lower()
         now = int(self.clock())
@@ -407,6 +425,7 @@ class SlackStandIn:
                 "name": name,
                 "name_normalized": name,
                 "is_private": is_private,
+                "is_member": bot_is_member,
                 "is_group": False,
                 "is_general": False,
                 "created": now,
@@ -421,6 +440,11 @@ class SlackStandIn:
         with self._lock:
             self._channels[channel_id] = channel
         return channel
+
+    def invite_bot(self, channel_id: str) -> None:
+        """Someone ran ``/invite @bot`` in a channel added with ``bot_is_member=False``."""
+        with self._lock:
+            self._channels[channel_id]["is_member"] = True
 
     def set_handler(self, method: str, handler: Handler) -> None:
         """Answer ``method`` with ``handler(params) -> dict`` (``ok: true`` is added when missing)."""
@@ -680,6 +704,13 @@ class SlackStandIn:
             raise _SlackError("channel_not_found")
         return channel
 
+    def _require_membership(self, channel: str) -> None:
+        """Posting (chat:write, no chat:write.public) needs the bot in the channel: strict mode only. A private
+        channel the bot is not in is one Slack does not show it at all."""
+        known = self._channels.get(channel, {})
+        if self.strict and known.get("is_member") is False:
+            raise _SlackError("channel_not_found" if known.get("is_private") else "not_in_channel")
+
     def _user(self, user_id: str) -> StandInUser:
         user = self._users.get(user_id)
         if user is None:
@@ -726,31 +757,6 @@ class SlackStandIn:
             profile["email"] = user.email
         return out
 
-    @staticmethod
-    def _block_text_errors(blocks: list[Any], pointer: str) -> list[str]:
-        errors = []
-        for i, block in enumerate(blocks):
-            if not isinstance(block, dict):
-                errors.append(f"[ERROR] expected an object [json-pointer:{pointer}/{i}]")
-                continue
-            text = block.get("text")
-            if (
-                block.get("type") == "section"
-                and isinstance(text, dict)
-                and len(str(text.get("text", ""))) > _MAX_SECTION_TEXT
-            ):
-                errors.append(
-                    f"[ERROR] must be less than {_MAX_SECTION_TEXT + 1} characters "
-                    f"[json-pointer:{pointer}/{i}/text/text]"
-                )
-            element = block.get("element")
-            limit = element.get("max_length") if block.get("type") == "input" and isinstance(element, dict) else None
-            if limit is not None and not 1 <= int(limit) <= _MAX_INPUT_LENGTH:  # Slack: 1 to 3,000
-                errors.append(
-                    f"[ERROR] must be less than {_MAX_INPUT_LENGTH + 1} [json-pointer:{pointer}/{i}/element/max_length]"
-                )
-        return errors
-
     def _check_message_blocks(self, p: Mapping[str, Any]) -> None:
         blocks = p.get("blocks")
         if blocks is None:
@@ -760,7 +766,7 @@ class SlackStandIn:
         errors = []
         if len(blocks) > _MAX_MESSAGE_BLOCKS:
             errors.append(f"[ERROR] no more than {_MAX_MESSAGE_BLOCKS} items allowed [json-pointer:/blocks]")
-        errors += self._block_text_errors(blocks, "/blocks")
+        errors += block_errors(blocks, "/blocks")
         if errors:
             raise _SlackError("invalid_blocks", response_metadata={"messages": errors})
 
@@ -834,6 +840,8 @@ class SlackStandIn:
         if trigger in self._used_triggers:
             raise _SlackError("exchanged_trigger_id")
         issued = self._issued_triggers.get(trigger)
+        if issued is None and self.strict:  # Slack never handed this one out in an interaction payload
+            raise _SlackError("invalid_trigger_id")
         if issued is not None and self.clock() - issued > self.trigger_ttl:
             raise _SlackError("expired_trigger_id")
         self._used_triggers.add(trigger)
@@ -847,26 +855,11 @@ class SlackStandIn:
             errors.append("[ERROR] must be 'home' [json-pointer:/view/type]")
         if not home and view_type not in {"modal", "workflow_step"}:
             errors.append("[ERROR] must be 'modal' [json-pointer:/view/type]")
-        if view_type == "modal":
-            title = view.get("title")
-            if not isinstance(title, dict) or not title.get("text"):
-                errors.append("[ERROR] missing required field: title [json-pointer:/view/title]")
-            elif len(title["text"]) > _MAX_MODAL_TITLE:
-                errors.append(
-                    f"[ERROR] must be less than {_MAX_MODAL_TITLE + 1} characters [json-pointer:/view/title/text]"
-                )
-        blocks = view.get("blocks")
-        if not isinstance(blocks, list):
+        if view_type == "modal" and not (isinstance(view.get("title"), dict) and view["title"].get("text")):
+            errors.append("[ERROR] missing required field: title [json-pointer:/view/title]")
+        if not isinstance(view.get("blocks"), list):
             errors.append("[ERROR] missing required field: blocks [json-pointer:/view/blocks]")
-        else:
-            if len(blocks) > _MAX_VIEW_BLOCKS:
-                errors.append(f"[ERROR] no more than {_MAX_VIEW_BLOCKS} items allowed [json-pointer:/view/blocks]")
-            errors += self._block_text_errors(blocks, "/view/blocks")
-        if len(str(view.get("private_metadata") or "")) > _MAX_PRIVATE_METADATA:
-            errors.append(
-                f"[ERROR] must be less than {_MAX_PRIVATE_METADATA + 1} characters "
-                "[json-pointer:/view/private_metadata]"
-            )
+        errors += view_errors(view, "/view")
         if errors:
             raise _invalid_arguments(*errors)
         return view
@@ -944,6 +937,7 @@ class SlackStandIn:
 
     def _chat_post_message(self, p: dict[str, Any]) -> dict[str, Any]:
         channel = self._resolve_channel(p.get("channel"))
+        self._require_membership(channel)
         if not (p.get("text") or p.get("blocks") or p.get("attachments") or p.get("markdown_text")):
             raise _SlackError("no_text")
         self._check_message_blocks(p)
@@ -1046,6 +1040,7 @@ class SlackStandIn:
 
     def _chat_update(self, p: dict[str, Any]) -> dict[str, Any]:
         channel = self._resolve_channel(p.get("channel"))
+        self._require_membership(channel)
         ts = str(self._require(p, "ts"))
         key = (channel, ts)
         if key in self._deleted or (self.strict and key not in self._current):
@@ -1065,6 +1060,7 @@ class SlackStandIn:
 
     def _chat_post_ephemeral(self, p: dict[str, Any]) -> dict[str, Any]:
         channel = self._resolve_channel(p.get("channel"))
+        self._require_membership(channel)
         user = str(self._require(p, "user"))
         if self.strict:
             self._user(user)

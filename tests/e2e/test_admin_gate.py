@@ -18,7 +18,7 @@ from bot.messages.settings import CALLBACK_ID as SETTINGS_CALLBACK
 from bot.runtime.app import build_app
 from bot.settings.admins import AdminDirectory
 from bot.simulation.driver import Reply
-from bot.simulation.standin import RecordedCall
+from bot.simulation.standin import RecordedCall, StandInUser
 from handlers.commands import ADMIN_SUBCOMMANDS
 from handlers.errors import SORRY
 from storage.models import Pair
@@ -188,6 +188,7 @@ def test_a_group_admin_is_refused_clearly_once_the_group_has_been_unreadable_for
     running_app: RunningApp,
 ) -> None:
     app, groupie = running_app, "U0GROUPIE"
+    app.slack.add_user(StandInUser(groupie, "groupie", "Group Member"))  # the strict stand-in refuses strangers
     app.slack.add_usergroup("S0ADMINS", [groupie])
     with app.db.unit_of_work() as session:
         current_programme(session, TEAM_ID).admin_usergroup = "S0ADMINS"

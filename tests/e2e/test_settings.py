@@ -411,8 +411,8 @@ def test_the_app_home_button_opens_the_modal_for_admins_only(running_app: Runnin
 def test_a_digest_channel_the_bot_is_not_in_is_an_inline_error_and_a_new_one_is_told(running_app: RunningApp) -> None:
     app = running_app
     view = open_settings(app)
-    app.slack.fail_next("chat.postMessage", error="not_in_channel")
-    refused = app.driver.submit_view(ADMIN, view, state_of(view, digest_channel="C0PRIVATE"))
+    app.slack.add_channel("C0ELSEWHERE", "elsewhere", bot_is_member=False)  # Slack answers not_in_channel
+    refused = app.driver.submit_view(ADMIN, view, state_of(view, digest_channel="C0ELSEWHERE"))
     assert "Invite me first" in refused.json()["errors"]["digest_channel"]
     with app.db.unit_of_work() as session:
         assert current_programme(session, TEAM_ID).digest_channel is None  # nothing saved

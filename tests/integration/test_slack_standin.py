@@ -589,3 +589,160 @@ def test_history_answers_in_the_documented_shape_and_refuses_a_bad_cursor(client
     with pytest.raises(SlackApiError) as refused:
         client.conversations_history(channel="C1", cursor="bm9wZQ==")
     assert refused.value.response["error"] == "invalid_cursor"
+
+
+# --------------------------------------------------------------------------- what Slack refuses in blocks
+
+
+def _button(action_id: str, text: str = "Go", value: str = "v") -> dict:
+    return {"type": "button", "action_id": action_id, "text": {"type": "plain_text", "text": text}, "value": value}
+
+
+def _option(n: int) -> dict:
+    return {"text": {"type": "plain_text", "text": f"Option {n}"}, "value": str(n)}
+
+
+def _select(options: int) -> dict:
+    return {"type": "static_select", "action_id": "pick", "options": [_option(n) for n in range(options)]}
+
+
+def _mrkdwn(n: int) -> dict:
+    return {"type": "mrkdwn", "text": f"line {n}"}
+
+
+# (what, a block at Slack's limit, the same block one over it, where the complaint points)
+LIMITS = [
+    ("25 elements in an actions block",
+     lambda n: {"type": "actions", "elements": [_button(f"a{i}") for i in range(n)]}, 25, "/blocks/0/elements"),
+    ("10 elements in a context block",
+     lambda n: {"type": "context", "elements": [_mrkdwn(i) for i in range(n)]}, 10, "/blocks/0/elements"),
+    ("10 section fields",
+     lambda n: {"type": "section", "fields": [_mrkdwn(i) for i in range(n)]}, 10, "/blocks/0/fields"),
+    ("150 characters of header",
+     lambda n: {"type": "header", "text": {"type": "plain_text", "text": "h" * n}}, 150, "/blocks/0/text/text"),
+    ("75 characters of button text",
+     lambda n: {"type": "actions", "elements": [_button("b", text="t" * n)]}, 75, "/blocks/0/elements/0/text/text"),
+    ("2,000 characters of button value",
+     lambda n: {"type": "actions", "elements": [_button("b", value="v" * n)]}, 2000, "/blocks/0/elements/0/value"),
+    ("100 options in a select menu",
+     lambda n: {"type": "actions", "elements": [_select(n)]}, 100, "/blocks/0/elements/0/options"),
+    ("10 checkboxes",
+     lambda n: {"type": "actions", "elements": [{"type": "checkboxes", "action_id": "c",
+                                                 "options": [_option(i) for i in range(n)]}]},
+     10, "/blocks/0/elements/0/options"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("what", "block", "limit", "pointer"), LIMITS, ids=[limit[0] for limit in LIMITS])
+def test_a_block_one_over_slacks_limit_is_invalid_blocks_and_at_the_limit_posts(client, what, block, limit, pointer):
+    assert client.chat_postMessage(channel="C1", text="t", blocks=[block(limit)])["ok"]
+    with pytest.raises(SlackApiError) as excinfo:
+        client.chat_postMessage(channel="C1", text="t", blocks=[block(limit + 1)])
+    assert api_error(excinfo) == "invalid_blocks"
+    messages = excinfo.value.response["response_metadata"]["messages"]
+    assert any(m.startswith("[ERROR] ") and m.endswith(f"[json-pointer:{pointer}]") for m in messages), messages
+
+
+def test_one_action_id_twice_in_a_block_is_refused_but_twice_in_a_message_is_fine(client):
+    twice = {"type": "actions", "elements": [_button("open"), _button("open")]}
+    with pytest.raises(SlackApiError) as excinfo:
+        client.chat_postMessage(channel="C1", text="t", blocks=[twice])
+    assert api_error(excinfo) == "invalid_blocks"
+    assert excinfo.value.response["response_metadata"]["messages"] == [
+        "[ERROR] duplicate action_id `open` in one block [json-pointer:/blocks/0/elements/1/action_id]"
+    ]
+    apart = [{"type": "actions", "elements": [_button("open")]}, {"type": "actions", "elements": [_button("open")]}]
+    assert client.chat_postMessage(channel="C1", text="t", blocks=apart)["ok"]
+
+
+def test_one_block_id_twice_is_refused_in_a_message_and_in_a_view(client, slack):
+    blocks = [{"type": "divider", "block_id": "same"}, {"type": "section", "block_id": "same", "text": _mrkdwn(1)}]
+    with pytest.raises(SlackApiError) as message:
+        client.chat_postMessage(channel="C1", text="t", blocks=blocks)
+    with pytest.raises(SlackApiError) as view:
+        client.views_publish(user_id=ADA.id, view={"type": "home", "blocks": blocks})
+    assert api_error(message) == "invalid_blocks"
+    assert api_error(view) == "invalid_arguments"
+    assert "[json-pointer:/view/blocks/1/block_id]" in view.value.response["response_metadata"]["messages"][0]
+    assert ADA.id not in slack.home_tabs
+
+
+@pytest.mark.parametrize(
+    ("block", "pointer"),
+    [
+        ({"type": "carousel_of_dreams"}, "/blocks/0"),
+        ({"text": _mrkdwn(1)}, "/blocks/0"),  # no type at all
+        ({"type": "actions", "elements": [{"type": "telepathy", "action_id": "t"}]}, "/blocks/0/elements/0"),
+        ({"type": "section", "text": _mrkdwn(1), "accessory": {"type": "telepathy"}}, "/blocks/0/accessory"),
+        ({"type": "section", "text": {"type": "mrkdwn", "text": ""}}, "/blocks/0/text/text"),
+        ({"type": "actions"}, "/blocks/0"),  # elements missing
+    ],
+    ids=["unknown block", "no type", "unknown element", "unknown accessory", "empty text", "missing field"],
+)
+def test_a_block_or_element_slack_sdk_cannot_parse_is_invalid_blocks(client, block, pointer):
+    with pytest.raises(SlackApiError) as excinfo:
+        client.chat_postMessage(channel="C1", text="t", blocks=[block])
+    assert api_error(excinfo) == "invalid_blocks"
+    assert any(m.endswith(f"[json-pointer:{pointer}]") for m in excinfo.value.response["response_metadata"]["messages"])
+
+
+def test_objects_nested_inside_an_element_are_validated_too(client):
+    confirm = {
+        "title": {"type": "plain_text", "text": "t" * 101},  # a confirm dialog's title: 100 characters at most
+        "text": {"type": "plain_text", "text": "Sure?"},
+        "confirm": {"type": "plain_text", "text": "Yes"},
+        "deny": {"type": "plain_text", "text": "No"},
+    }
+    block = {"type": "actions", "elements": [{**_button("b"), "confirm": confirm}]}
+    with pytest.raises(SlackApiError) as excinfo:
+        client.chat_postMessage(channel="C1", text="t", blocks=[block])
+    assert "/blocks/0/elements/0/confirm" in excinfo.value.response["response_metadata"]["messages"][0]
+
+
+def test_a_modal_with_inputs_and_no_submit_is_invalid_arguments(client, slack):
+    no_submit = {k: v for k, v in MODAL.items() if k != "submit"}
+    with pytest.raises(SlackApiError) as excinfo:
+        client.views_open(trigger_id=slack.new_trigger_id(), view=no_submit)
+    assert api_error(excinfo) == "invalid_arguments"
+    assert excinfo.value.response["response_metadata"]["messages"][0].endswith("[json-pointer:/view/submit]")
+    without_inputs = {**no_submit, "blocks": [{"type": "section", "text": _mrkdwn(1)}]}
+    assert client.views_open(trigger_id=slack.new_trigger_id(), view=without_inputs)["ok"]
+
+
+def test_a_view_is_checked_by_slack_sdks_view_model(client):
+    home = {"type": "home", "submit": {"type": "plain_text", "text": "Save"}, "blocks": [{"type": "divider"}]}
+    with pytest.raises(SlackApiError) as excinfo:
+        client.views_publish(user_id=ADA.id, view=home)
+    assert api_error(excinfo) == "invalid_arguments"
+    assert "home view cannot have submit and close" in excinfo.value.response["response_metadata"]["messages"][0]
+
+
+def test_strict_mode_refuses_a_trigger_id_slack_never_issued():
+    with SlackStandIn(strict=True) as strict:
+        client = WebClient(token="xoxb-t", base_url=strict.url)
+        with pytest.raises(SlackApiError) as excinfo:
+            client.views_open(trigger_id="12345.98765.abcd2358fdea", view=MODAL)
+        assert client.views_open(trigger_id=strict.new_trigger_id(), view=MODAL)["ok"]
+    assert api_error(excinfo) == "invalid_trigger_id"
+
+
+def test_strict_mode_refuses_posting_in_a_channel_the_bot_was_never_invited_to():
+    with SlackStandIn(strict=True) as strict:
+        client = WebClient(token="xoxb-t", base_url=strict.url)
+        strict.add_channel("C0DIGEST", "programme-digest", bot_is_member=False)
+        with pytest.raises(SlackApiError) as excinfo:
+            client.chat_postMessage(channel="C0DIGEST", text="hi")
+        assert client.conversations_info(channel="C0DIGEST")["channel"]["is_member"] is False
+        strict.invite_bot("C0DIGEST")
+        assert client.chat_postMessage(channel="C0DIGEST", text="hi")["ok"]
+    assert api_error(excinfo) == "not_in_channel"
+    assert strict.messages("C0DIGEST")[0]["text"] == "hi"
+
+
+def test_strict_mode_hides_a_private_channel_the_bot_is_not_in():
+    with SlackStandIn(strict=True) as strict:
+        client = WebClient(token="xoxb-t", base_url=strict.url)
+        strict.add_channel("C0SECRET", "secret", is_private=True, bot_is_member=False)
+        with pytest.raises(SlackApiError) as excinfo:
+            client.chat_postMessage(channel="C0SECRET", text="hi")
+    assert api_error(excinfo) == "channel_not_found"

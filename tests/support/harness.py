@@ -35,6 +35,17 @@ ROSTER = (
     StandInUser(id="U0BOSS", name="bo", real_name="Bo Boss", email="bo@example.com"),
 )
 
+# The people tests/support/factories.make_pair (and digest_pairs) put in the database: in Slack they are
+# members of the workspace too, or the strict stand-in answers channel_not_found to every DM to them. No email,
+# so the org-chart import's directory (users.list) matches nobody new.
+FACTORY_PEOPLE = tuple(
+    StandInUser(id=f"U0{side}{i}", name=f"{side.lower()}{i}", real_name=f"{name} {i}")
+    for i in range(10)
+    for side, name in (("M", "Mentor"), ("S", "Senior"))
+)
+# The channels the harness's workspace has, with the bot invited: where commands are typed, the digest's.
+CHANNELS = (("C0PROGRAM", "reverse-mentoring"), ("C0DIGEST", "programme-digest"))
+
 
 @dataclass
 class RunningApp:
@@ -66,7 +77,10 @@ def services_at(app: RunningApp, now: datetime, **settings: Any) -> Iterator[Ser
 
 
 def start_app(db: Database, users: Iterable[StandInUser] = ROSTER, admins: tuple[str, ...] = (ADMIN,)) -> RunningApp:
-    slack = SlackStandIn(users=users, team_id=TEAM_ID).start()
+    # Strict: refuses what Slack would (unknown channels and users, never-issued trigger ids, not_in_channel)
+    slack = SlackStandIn(users=(*users, *FACTORY_PEOPLE), team_id=TEAM_ID, strict=True).start()
+    for channel_id, name in CHANNELS:
+        slack.add_channel(channel_id, name)
     settings = Settings(
         bot_token="xoxb-test-token",
         signing_secret=SIGNING_SECRET,
