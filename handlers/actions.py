@@ -39,6 +39,8 @@ def on_leave_confirm(ack: Ack, body: dict[str, Any], respond: Respond, client: W
     respond(text=text, replace_original=True)
     OutboxSender(services.db, client, clock=services.clock.now).send_ids(queued)
     publish_home(client, services, team_id, user_id)
+    for partner in erasure.partners if erase and erasure is not None else ():
+        publish_home(client, services, team_id, partner)  # the Home they see may still show the erased rules
 
 
 def register(app: App, services: Services) -> None:

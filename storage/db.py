@@ -31,8 +31,12 @@ def _json(value: Any) -> str:
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    """Create an engine; SQLite gets foreign keys on and a busy timeout so two processes can share it."""
+    """Create an engine; SQLite gets foreign keys on and a busy timeout so two processes can share it.
+
+    `hide_parameters`: a failing statement's error (and its log line) names the SQL, never the values bound
+    to it, which are people's answers and free text (docs/privacy.md)."""
     kwargs.setdefault("json_serializer", _json)
+    kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         kwargs.setdefault("connect_args", {"timeout": 30, "check_same_thread": False})
         engine = create_engine(url, **kwargs)

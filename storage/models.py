@@ -141,6 +141,7 @@ class Programme(Base):
         CheckConstraint("digest_weekday BETWEEN 0 AND 6", name="weekday"),
         CheckConstraint("digest_hour BETWEEN 0 AND 23", name="hour"),
         CheckConstraint("nudge_cancel_n BETWEEN 1 AND nudge_cancel_m", name="nudge_n_of_m"),
+        CheckConstraint("message_retention_days BETWEEN 1 AND 3650", name="message_retention"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -165,6 +166,8 @@ class Programme(Base):
     admin_usergroup: Mapped[str | None] = mapped_column(String(32))
     mentor_guides: Mapped[dict[str, Any]] = mapped_column(default=dict)
     mentors_channel: Mapped[str | None] = mapped_column(String(32))
+    # Sent messages' stored payloads older than this lose their text (docs/privacy.md, Retention)
+    message_retention_days: Mapped[int] = mapped_column(default=90, server_default=text("90"))
     created_at: Mapped[datetime] = mapped_column(info=STAMP)
 
 

@@ -10,7 +10,8 @@ transaction); this module only delivers them. The contract is docs/delivery.md; 
   whose heartbeat this process renews every `heartbeat_seconds` (5 s). Any sender sweeps every
   `sweep_seconds` (10 s) and hands back the rows of senders silent for over `silence_seconds` (20 s).
 * A swept row is "in doubt": its sender may have posted it just before dying. Idempotent calls
-  (chat.update, views.publish, conversations.open) are simply made again. A chat.postMessage carries message
+  (chat.update, chat.delete, files.delete, views.publish, conversations.open) are simply made again: a
+  delete answered "already gone" (`ALREADY_GONE`) counts as done. A chat.postMessage carries message
   metadata naming its row, so before posting an in-doubt row into a DM with one person or a channel, the
   sender reads that conversation's history from the claim on and records the ts it finds instead of posting.
   A pair's group DM is never read (that is the pair's private conversation): there, a crash in the window
@@ -71,7 +72,15 @@ MAX_ATTEMPTS = 30
 TRANSIENT_ERRORS = frozenset({"internal_error", "fatal_error", "service_unavailable", "request_timeout"})
 DEFAULT_RETRY_AFTER_SECONDS = 1.0
 POLL_SECONDS = 1.0  # how often `drain` looks again while another sender holds a row it waits for
-PLAIN_METHODS = frozenset({"chat.postMessage", "chat.update", "chat.postEphemeral", "views.publish"})
+PLAIN_METHODS = frozenset(
+    {"chat.postMessage", "chat.update", "chat.postEphemeral", "views.publish", "chat.delete", "files.delete"}
+)
+# Deleting what is already gone has done its job: Slack's answer to the second of two deletes (a retry after a
+# crash, or the person deleted it themselves) counts as sent. That is what makes the deletes idempotent.
+ALREADY_GONE = {
+    "chat.delete": frozenset({"message_not_found"}),
+    "files.delete": frozenset({"file_not_found", "file_deleted"}),
+}
 NETWORK_ERRORS = (URLError, TimeoutError, ConnectionError, http.client.HTTPException)
 # The message metadata every chat.postMessage from the outbox carries: how a sender finds, after a crash,
 # that the message it is about to post again is already there.
@@ -546,8 +555,8 @@ class OutboxSender:
                 result = self._send_dm(row, attempt)
             elif row.method == "chat.postMessage":
                 result = self._post(row, attempt, dict(row.payload), str(row.payload.get("channel") or ""))
-            else:  # chat.update, views.publish, chat.postEphemeral: made again after a crash as they are
-                result = _summary(self._client_for(row.team_id).api_call(row.method, json=row.payload))
+            else:  # chat.update, chat.delete, files.delete, views.publish, chat.postEphemeral: made again as they are
+                result = self._plain(row)
         except SlackApiError as error:
             status = error.response.status_code
             if status == 429:
@@ -571,6 +580,15 @@ class OutboxSender:
                 queries.set_pair_channel(session, row.team_id, pair_id, result["channel"])
         log.info("outbox %s (%s): %s sent %s", row.id, row.dedupe_key, row.method, result)
         return "sent"
+
+    def _plain(self, row: OutboxMessage) -> dict[str, Any]:
+        try:
+            return _summary(self._client_for(row.team_id).api_call(row.method, json=row.payload))
+        except SlackApiError as error:
+            if error.response.get("error") in ALREADY_GONE.get(row.method, ()):
+                payload = row.payload or {}
+                return {k: payload[k] for k in ("channel", "ts", "file") if payload.get(k)} | {"already_gone": True}
+            raise
 
     def _send_dm(self, row: OutboxMessage, attempt: _Attempt) -> dict[str, Any]:
         payload = row.payload

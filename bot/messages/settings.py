@@ -53,6 +53,7 @@ LABELS = {
     "quiet_end_hour": "Quiet hours end",
     "admin_user_ids": "Admins",
     "admin_usergroup": "Admin user group id",
+    "message_retention_days": "Keep sent messages' text for (days)",
     **{WEIGHT_PREFIX + name: f"Weight: {label.lower()}" for name, label in WEIGHT_LABELS.items()},
 }
 # How long an old or new value may get in the summary DM before it is cut short
@@ -183,6 +184,11 @@ def settings_modal(settings: ProgrammeSettings, opened: Opened) -> dict[str, Any
             hint="In each person's own time zone: no DM lands between start and end.",
         ),
         input_block("quiet_end_hour", LABELS["quiet_end_hour"], _hour(settings.quiet_end_hour)),
+        _whole(
+            "message_retention_days",
+            settings.message_retention_days,
+            hint="After this, the bot's copy of each sent message keeps only where it went, not what it said.",
+        ),
         header("Matching weights"),
         context("Each from 0 to 20: higher means that preference counts for more when pairs are chosen."),
         *weights,

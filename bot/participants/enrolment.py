@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import statistics
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy.orm import Session
 
 from bot.cohorts import lifecycle as cohorts
 from bot.pairs.endings import end_pairs_of_leaver
+from bot.participants import erasure
 from bot.participants.mentor_guides import guides_for, tips
 from bot.participants.views import CADENCES, HistoryItem, JoinForm, JoinPrefill, PairView, ParticipantStatus
 from storage.db import Database
@@ -340,23 +341,26 @@ def set_status(db: Database, team_id: str, user_id: str, status: str) -> str | N
 class Erasure:
     erased: int  # answers deleted
     repeat: bool  # they had left and nothing was left to erase: a double click, nothing to tell them
+    # everyone they were ever paired with: their App Home may still show the erased ground rules
+    partners: tuple[str, ...] = field(default=(), compare=False)
 
 
 def erase(db: Database, team_id: str, user_id: str) -> Erasure | None:
-    """Leave and erase the person's answers and free text; None if they never joined. The participant row is
-    locked, so of two clicks at once the second sees the first's erasure."""
+    """Leave and erase everything they typed or answered, in one transaction (`bot.participants.erasure`);
+    None if they never joined. The participant row is locked, so of two clicks at once the second sees the
+    first's erasure."""
     with db.unit_of_work() as session:
         programme = current_programme(session, team_id)
         participant = participant_queries.participant_by_slack_id(session, programme.id, user_id, for_update=True)
         if participant is None:
             return None
         had_left = participant.status == "left"
-        erased = participant_queries.erase_answers(session, participant.id)
+        partners = erasure.partners_of(session, participant)
+        # first: the scan cancels every queued message to or about them, and the partners' notice below must go
+        erased = erasure.erase_everything(session, participant)
         if participant.status != "left":
             end_pairs_of_leaver(session, participant)
-        participant.perspectives = ""
-        participant.off_limits = ""
         participant.status = "left"
         if not had_left:
             participant.left_at = db.now()
-        return Erasure(erased, repeat=had_left and erased == 0)
+        return Erasure(erased, repeat=had_left and erased == 0, partners=partners)

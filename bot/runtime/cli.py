@@ -15,7 +15,7 @@ from bot.runtime.clock import Clock, FixedClock, SystemClock
 from bot.runtime.config import ConfigError, Settings, load_settings
 
 EXIT_CONFIG = 2
-JOB_NAMES = {"checkins", "reminders", "outbox", "followups", "nudges", "digest"}
+JOB_NAMES = {"checkins", "reminders", "outbox", "followups", "nudges", "digest", "retention"}
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -9,6 +9,7 @@ import logging
 from collections.abc import Callable
 
 from bot.delivery.outbox import OutboxSender
+from bot.delivery.retention import purge_old_payloads
 from bot.digest import posting as digest_post
 from bot.nudges import scan as nudge_scan
 from bot.runtime.services import Services
@@ -56,6 +57,11 @@ def run_digest(services: Services, by_hand: bool = False) -> str:
     return f"digest: {posted}; {_send(services)}"
 
 
+def run_retention(services: Services, by_hand: bool = False) -> str:
+    purged = purge_old_payloads(services.db, services.clock.now())
+    return f"retention: {purged} sent messages' stored text purged"
+
+
 def run_outbox(services: Services, by_hand: bool = False) -> str:
     return f"outbox: {_send(services)}"
 
@@ -68,4 +74,5 @@ JOBS: dict[str, Callable[[Services, bool], str]] = {
     "followups": run_follow_ups,
     "digest": run_digest,
     "outbox": run_outbox,
+    "retention": run_retention,
 }

@@ -70,6 +70,7 @@ def job_triggers(interval_override: int | None) -> dict[str, BaseTrigger]:
         "nudges": every(60),
         "reminders": every(60),
         "followups": every(24 * 60),
+        "retention": every(24 * 60),  # daily: a payload lives at most a day past its retention
         "digest": every(15),  # posts each programme's digest once its own weekly slot has come
     }
 

@@ -96,6 +96,7 @@ def settings_of(programme: Programme) -> ProgrammeSettings:
         matching_weights=weights,
         admin_user_ids=tuple(sorted(programme.admin_user_ids or ())),
         admin_usergroup=programme.admin_usergroup,
+        message_retention_days=programme.message_retention_days,
     )
 
 
@@ -203,7 +204,12 @@ def validate(
     if len(objectives) > OBJECTIVES_LIMIT:
         errors[OBJECTIVES] = f"Keep the objectives to {OBJECTIVES_LIMIT} characters."
 
-    units = {"cadence_days": " days", "duration_days": " days", "reminder_delay_hours": " hours"}
+    units = {
+        "cadence_days": " days",
+        "duration_days": " days",
+        "reminder_delay_hours": " hours",
+        "message_retention_days": " days",
+    }
     for block_id, (low, high) in WHOLE_NUMBERS.items():
         numbers[block_id], problem = parse_whole(form.get(block_id), low, high, units.get(block_id, ""))
         if problem:
@@ -269,6 +275,7 @@ def validate(
             matching_weights={name: numbers[weight_block(name)] for name in WEIGHT_NAMES},
             admin_user_ids=tuple(admins),
             admin_usergroup=usergroup,
+            message_retention_days=numbers["message_retention_days"],
         ),
         {},
     )

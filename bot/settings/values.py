@@ -27,6 +27,7 @@ WHOLE_NUMBERS: dict[str, tuple[int, int]] = {
     "nudge_cancel_n": (1, 10),
     "nudge_cancel_m": (1, 10),
     "reminder_delay_hours": (1, 336),
+    "message_retention_days": (1, 3650),  # sent messages' stored text (docs/privacy.md, Retention)
 }
 # block id -> (lowest, highest); decimals allowed
 DECIMALS: dict[str, tuple[float, float]] = {
@@ -61,6 +62,7 @@ class ProgrammeSettings:
     matching_weights: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
     admin_user_ids: tuple[str, ...] = ()
     admin_usergroup: str | None = None
+    message_retention_days: int = 90
 
     def record(self) -> dict[str, Any]:
         """Flat, JSON-ready {field: value}: the shape change records are kept in."""

@@ -63,6 +63,10 @@ the conversations.history reference, whose documented example is ``conversations
   signalling ``reached``, either before anything is stored (then it is dropped unanswered, as if it never
   arrived) or after the stand-in stored its effect but before the answer is written, until ``release()``.
 
+Deleting and rewording, as Slack answers them: ``chat.update`` and ``chat.delete`` of a message deleted
+before -> ``message_not_found`` (``message(channel, ts)`` is then None); ``files.delete`` -> ``file_deleted``
+the second time, ``file_not_found`` for an id never uploaded or hosted (``file_deleted(file_id)`` tells).
+
 By default the stand-in is lenient about things it cannot know (a channel it never heard of, a message ts
 or view id taken from a fixture payload, a trigger id made up by a test): it accepts them. ``strict=True``
 (what ``tests/support/harness.py`` runs the app against) answers ``channel_not_found``, ``message_not_found``,
@@ -183,6 +187,7 @@ class StandInUpload:
     initial_comment: str | None = None
     thread_ts: str | None = None
     completed: bool = False
+    deleted: bool = False
 
 
 class HeldCall:
@@ -328,6 +333,7 @@ class SlackStandIn:
             "views.publish": self._views_publish,
             "files.getUploadURLExternal": self._files_get_upload_url_external,
             "files.completeUploadExternal": self._files_complete_upload_external,
+            "files.delete": self._files_delete,
         }
         self._reset_state()
         for user in users:
@@ -342,6 +348,7 @@ class SlackStandIn:
         self._messages: list[dict[str, Any]] = []
         self._current: dict[tuple[str, str], dict[str, Any]] = {}
         self._deleted: set[tuple[str, str]] = set()
+        self._deleted_files: set[str] = set()
         self._pending_files: dict[str, dict[str, Any]] = {}
         self.file_downloads: list[dict[str, Any]] = []  # GETs of hosted files: path, token, status
         self._issued_triggers: dict[str, float] = {}
@@ -1317,6 +1324,25 @@ class SlackStandIn:
                 }
             )
         return out
+
+    def _files_delete(self, p: dict[str, Any]) -> dict[str, Any]:
+        """Slack's answers: ok once; `file_deleted` for a file already deleted; `file_not_found` for an id
+        never uploaded (through the upload flow, or hosted with `add_file`)."""
+        file_id = str(self._require(p, "file"))
+        if file_id in self._deleted_files:
+            raise _SlackError("file_deleted")
+        uploads = [u for u in self.uploads if u.file_id == file_id and u.completed]
+        if not uploads and file_id not in self._hosted_files:
+            raise _SlackError("file_not_found")
+        for upload in uploads:
+            upload.deleted = True
+        self._hosted_files.pop(file_id, None)
+        self._deleted_files.add(file_id)
+        return {"ok": True}
+
+    def file_deleted(self, file_id: str) -> bool:
+        with self._lock:
+            return file_id in self._deleted_files
 
 
 class _StandInServer(ThreadingHTTPServer):

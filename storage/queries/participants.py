@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from storage.models import CheckIn, Participant, Person, SurveyResponse
+from storage.models import Participant, Person
 from storage.queries import locks
 
 
@@ -36,13 +36,3 @@ def participants(session: Session, programme_id: int, status: str | None = None)
     if status is not None:
         query = query.where(Participant.status == status)
     return session.scalars(query.order_by(Participant.id)).all()
-
-
-def erase_answers(session: Session, participant_id: int) -> int:
-    """Delete every check-in answer and closing-survey response the participant gave; returns how many."""
-    erased = 0
-    for table in (CheckIn, SurveyResponse):
-        result = session.execute(delete(table).where(table.participant_id == participant_id))
-        # SQLAlchemy types Session.execute() as Result; an UPDATE or DELETE returns a CursorResult, with rowcount
-        erased += int(result.rowcount or 0)  # type: ignore[attr-defined]
-    return erased
