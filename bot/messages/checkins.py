@@ -11,6 +11,10 @@ from bot.messages.escaping import escape
 
 DETAILS_CALLBACK = "checkin_details_modal"
 RESCHEDULE_CALLBACK = "checkin_reschedule_modal"
+RESCHEDULE_IS_SHARED = (
+    "The new time is booked for both of you: your partner sees it as your next session, with its reminder and "
+    "check-in. The rest of your answers stay as private as ever."
+)
 OUTCOME_WORDS = {
     "held": "it happened",
     "i_cancelled": "you cancelled",
@@ -121,6 +125,10 @@ def details_modal(check_in_id: int, side: str, where: dict[str, str]) -> dict[st
 
 
 def reschedule_modal(check_in_id: int, where: dict[str, str]) -> dict[str, Any]:
-    blocks = [input_block("when", "New date and time", {"type": "datetimepicker", "action_id": "value"})]
+    blocks = [
+        input_block("when", "New date and time", {"type": "datetimepicker", "action_id": "value"}),
+        # Unlike the rest of a check-in, this answer is shared: it books the session for both (docs/privacy.md).
+        context(RESCHEDULE_IS_SHARED),
+    ]
     metadata = json.dumps({"checkin": check_in_id, **where})
     return modal(RESCHEDULE_CALLBACK, "Rescheduled to", blocks, submit="Save", private_metadata=metadata)

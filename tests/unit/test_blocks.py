@@ -29,3 +29,13 @@ def test_a_proposal_too_long_for_one_message_says_so_and_keeps_its_controls() ->
     assert len(blocks) <= 50
     assert any("more than one message can show" in str(b) for b in blocks)
     assert blocks[-1]["type"] == "actions" and "match_approve" in str(blocks[-1])
+
+
+def test_the_reschedule_answer_says_it_is_shared_with_the_partner() -> None:
+    """A rescheduled answer books the session for both, so the partner sees it: the form says so."""
+    from bot.messages.checkins import RESCHEDULE_IS_SHARED, reschedule_modal
+
+    view = reschedule_modal(7, {"channel": "D1", "ts": "1.2"})
+    texts = [e["text"] for b in view["blocks"] if b["type"] == "context" for e in b["elements"]]
+    assert texts == [RESCHEDULE_IS_SHARED]
+    assert "your partner sees it" in RESCHEDULE_IS_SHARED
