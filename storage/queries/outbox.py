@@ -141,19 +141,45 @@ def unfinished(session: Session, batch: str | None = None) -> list[OutboxMessage
     )
 
 
+def _due_or_sending(now: datetime) -> Any:
+    return or_(
+        OutboxMessage.status == "sending",
+        and_(OutboxMessage.status == "pending", OutboxMessage.not_before <= now),
+    )
+
+
 def due(session: Session, now: datetime) -> list[OutboxMessage]:
     """Every row due by programme time `now` and not finished, plus every row being sent, in delivery order:
     original due time, then creation (the id grows with each insert). A row not yet due is left out, so it
     can hold back nothing: whatever comes after it in its conversation is due later still."""
     return list(
         session.scalars(
+            select(OutboxMessage).where(_due_or_sending(now)).order_by(OutboxMessage.not_before, OutboxMessage.id)
+        )
+    )
+
+
+def due_up_to(
+    session: Session, now: datetime, *, batch: str | None = None, ids: Sequence[int] | None = None
+) -> list[OutboxMessage]:
+    """`due`, cut down to what a scoped call (a click's `ids`, a `batch`) needs: the rows of its own team
+    due no later than the latest of its own rows. Only those can hold its rows back: a conversation belongs
+    to one team, and a row of it due later (or due with it but created after) comes after it in delivery
+    order. So a click reads its own rows and their few predecessors, not every team's due payloads."""
+    own = _in_batch(batch)
+    if ids is not None:
+        own = and_(own, OutboxMessage.id.in_(list(ids)))
+    bounds = (
+        select(OutboxMessage.team_id, func.max(OutboxMessage.not_before).label("latest"))
+        .where(own)
+        .group_by(OutboxMessage.team_id)
+        .subquery()
+    )
+    return list(
+        session.scalars(
             select(OutboxMessage)
-            .where(
-                or_(
-                    OutboxMessage.status == "sending",
-                    and_(OutboxMessage.status == "pending", OutboxMessage.not_before <= now),
-                )
-            )
+            .join(bounds, and_(OutboxMessage.team_id == bounds.c.team_id, OutboxMessage.not_before <= bounds.c.latest))
+            .where(_due_or_sending(now))
             .order_by(OutboxMessage.not_before, OutboxMessage.id)
         )
     )
