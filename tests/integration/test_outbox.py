@@ -548,6 +548,28 @@ def test_a_sender_silent_for_less_than_the_silence_keeps_its_claims(
     assert _sender(db, client, fake_time).sweep() == [row_id]
 
 
+def test_a_claim_from_before_sender_rows_keeps_its_ten_minute_lease_during_a_rolling_deploy(
+    db: Database, fake_time: FakeTime
+) -> None:
+    """A process from before migration 0007 claims with no sender id and keeps no heartbeat; while it may still
+    be sending (its lease was 10 minutes) a new process's sweep must leave the row alone, or it goes twice."""
+    old_claim = _post(db, "claimed-by-an-old-process")
+    with db.unit_of_work() as session:
+        row = session.get(OutboxMessage, old_claim)
+        row.status, row.sender_id, row.claimed_at = "sending", None, fake_time.real
+    silence = timedelta(seconds=20)
+
+    fake_time.sleep(9 * 60 + 59)
+    with db.unit_of_work() as session:
+        assert queries.sweep(session, real_now=fake_time.real, silence=silence) == []
+    assert _rows(db)[0].status == "sending"
+    fake_time.sleep(2)  # over ten minutes since the claim: that process is gone
+    with db.unit_of_work() as session:
+        assert queries.sweep(session, real_now=fake_time.real, silence=silence) == [old_claim]
+    swept = _rows(db)[0]
+    assert (swept.status, swept.attempts, swept.in_doubt_since) == ("pending", 1, swept.claimed_at)
+
+
 def test_two_senders_cannot_both_claim_one_row(db: Database, fake_time: FakeTime) -> None:
     row_id = _post(db, "m0")
     when = {"now": fake_time.now, "real_now": fake_time.real}
