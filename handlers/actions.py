@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
@@ -15,7 +14,7 @@ from bot.participants import enrolment as participants
 from bot.runtime.services import Services
 from handlers.commands import open_join_modal
 from handlers.home import publish_home
-from handlers.payload import team_of
+from handlers.payload import button_value, team_of
 
 
 def on_leave_confirm(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, services: Services) -> None:
@@ -67,7 +66,7 @@ def register(app: App, services: Services) -> None:
     def request_new(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
         team_id, user_id = team_of(body), body["user"]["id"]
-        pair_id = int(json.loads(body["actions"][0]["value"])["pair"])
+        pair_id = int(button_value(body)["pair"])
         admins = services.admins.admins(team_id)
         with sending_what_it_queues(services.db, client, clock=services.clock.now):
             text = pair_endings.request_new_partner(services.db, team_id, pair_id, user_id, admins)

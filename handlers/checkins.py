@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -19,11 +18,11 @@ from bot.messages.checkins import (
 from bot.runtime.services import Services
 from bot.sessions import checkins
 from handlers import forms
-from handlers.payload import team_of
+from handlers.payload import button_value, team_of
 
 
 def _check_in_id(body: dict[str, Any]) -> int:
-    return int(json.loads(body["actions"][0].get("value") or "{}")["checkin"])
+    return int(button_value(body)["checkin"])
 
 
 def _where(body: dict[str, Any]) -> dict[str, str]:
@@ -65,7 +64,7 @@ def on_open_modal(body: dict[str, Any], client: WebClient, services: Services, k
 
 
 def on_details(ack: Ack, body: dict[str, Any], client: WebClient, services: Services) -> None:
-    meta = json.loads(body["view"].get("private_metadata") or "{}")
+    meta = forms.Submission(body["view"]).metadata
     details = forms.check_in_details(body["view"])
     rating, action, two_way = details.rating, details.action, details.two_way
     user_id = body["user"]["id"]
@@ -78,7 +77,7 @@ def on_details(ack: Ack, body: dict[str, Any], client: WebClient, services: Serv
 
 
 def on_reschedule(ack: Ack, body: dict[str, Any], client: WebClient, services: Services) -> None:
-    meta = json.loads(body["view"].get("private_metadata") or "{}")
+    meta = forms.Submission(body["view"]).metadata
     when = forms.Submission(body["view"]).date_time("when")
     if when is None:
         ack(response_action="errors", errors={"when": "Pick the new date and time."})

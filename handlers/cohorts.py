@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -17,7 +16,7 @@ from bot.runtime.services import Services
 from handlers import forms
 from handlers.admin import admin_only
 from handlers.commands import register_subcommand
-from handlers.payload import team_of
+from handlers.payload import button_value, team_of
 
 NO_OPEN_COHORT = "There is no open cohort to close: `/reverse-mentor cohort open` starts one."
 
@@ -106,14 +105,14 @@ def register(app: App, services: Services) -> None:
     @app.action("cohort_carry_over")
     def carry_over(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
-        cohort_id = int(json.loads(body["actions"][0]["value"])["cohort"])
+        cohort_id = int(button_value(body)["cohort"])
         text = cohorts.carry_over(services.db, team_of(body), body["user"]["id"], cohort_id)
         client.chat_postMessage(channel=body["user"]["id"], text=text)
 
     @app.action("cohort_survey_open")
     def survey_open(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
-        cohort_id = int(json.loads(body["actions"][0]["value"])["cohort"])
+        cohort_id = int(button_value(body)["cohort"])
         role = cohorts.survey_role(services.db, team_of(body), body["user"]["id"], cohort_id)
         if role is None:
             client.chat_postMessage(channel=body["user"]["id"], text="That survey isn't yours.")

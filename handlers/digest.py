@@ -15,7 +15,7 @@ from bot.messages.blocks import actions, button, confirm_dialog, context
 from bot.runtime.services import Services
 from handlers.admin import admin_only
 from handlers.commands import register_subcommand
-from handlers.payload import team_of
+from handlers.payload import button_value, team_of
 
 
 def _digest(ack: Ack, command: dict[str, Any], client: WebClient, services: Services) -> None:
@@ -69,7 +69,7 @@ def register(app: App, services: Services) -> None:
         ack()
         team_id = team_of(body)
         user_id = body["user"]["id"]
-        value = json.loads(body["actions"][0]["value"])
+        value = button_value(body)
         with sending_what_it_queues(services.db, client, clock=services.clock.now):
             posted = digest_post.post_now(
                 services.db, client, team_id, services.clock.now(), value["channel"], value["key"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -11,13 +10,13 @@ from slack_sdk import WebClient
 from bot.messages.follow_ups import follow_up_answered
 from bot.runtime.services import Services
 from bot.sessions import follow_ups
-from handlers.payload import team_of
+from handlers.payload import button_value, team_of
 from storage.vocabulary import FollowUpAnswer
 
 
 def on_answer(body: dict[str, Any], client: WebClient, services: Services, value: str) -> None:
     team_id = team_of(body)
-    follow_up_id = int(json.loads(body["actions"][0]["value"])["follow_up"])
+    follow_up_id = int(button_value(body)["follow_up"])
     action = follow_ups.answer(services.db, team_id, follow_up_id, body["user"]["id"], value)
     container = body.get("container") or {}
     if action is None:

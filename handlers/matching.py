@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from typing import Any
@@ -16,16 +15,10 @@ from bot.messages.matching import decided_message, progress_text, proposal_messa
 from bot.runtime.services import Services
 from handlers.admin import admin_only
 from handlers.commands import register_subcommand
-from handlers.payload import team_of
+from handlers.payload import button_value, team_of
 
 log = logging.getLogger(__name__)
 PROGRESS_EVERY_SECONDS = 3.0
-
-
-def _action_value(body: dict[str, Any]) -> dict[str, Any]:
-    action = body["actions"][0]
-    raw = (action.get("selected_option") or {}).get("value") or action.get("value") or "{}"
-    return json.loads(raw)
 
 
 def _where(body: dict[str, Any]) -> tuple[str, str]:
@@ -47,7 +40,7 @@ def _match_command(ack: Ack, command: dict[str, Any], client: WebClient, service
 
 def _approve(body: dict[str, Any], client: WebClient, services: Services) -> None:
     team_id, admin = team_of(body), body["user"]["id"]
-    run_id = int(_action_value(body)["run"])
+    run_id = int(button_value(body)["run"])
     channel, ts = _where(body)
     approval = match_flow.approve(services.db, team_id, run_id, admin)
     if approval.discarded:
@@ -108,7 +101,7 @@ def register(app: App, services: Services) -> None:
     @app.action("match_drop", middleware=gate)
     def drop(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
-        value = _action_value(body)
+        value = button_value(body)
         run = match_flow.drop_pair(services.db, team_of(body), int(value["run"]), int(value["mentee"]))
         if run is not None and run.status == "proposed":
             _update_proposal(client, body, run)
@@ -116,7 +109,7 @@ def register(app: App, services: Services) -> None:
     @app.action("match_exclude", middleware=gate)
     def exclude(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
-        value = _action_value(body)
+        value = button_value(body)
         run = match_flow.rerun_without(
             services.db, team_of(body), int(value["run"]), int(value["without"]), body["user"]["id"]
         )
@@ -127,7 +120,7 @@ def register(app: App, services: Services) -> None:
     @app.action("match_discard", middleware=gate)
     def discard(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
-        run_id = int(_action_value(body)["run"])
+        run_id = int(button_value(body)["run"])
         if match_flow.discard(services.db, team_of(body), run_id):
             channel, ts = _where(body)
             client.chat_update(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -19,11 +18,7 @@ from bot.sessions import scheduling as sessions
 from handlers import forms
 from handlers.commands import register_subcommand
 from handlers.home import publish_home
-from handlers.payload import team_of
-
-
-def _value(body: dict[str, Any]) -> dict[str, Any]:
-    return json.loads(body["actions"][0].get("value") or "{}")
+from handlers.payload import button_value, team_of
 
 
 def _tell(client: WebClient, body: dict[str, Any], text: str) -> None:
@@ -33,7 +28,7 @@ def _tell(client: WebClient, body: dict[str, Any], text: str) -> None:
 
 
 def on_agree(body: dict[str, Any], client: WebClient, services: Services) -> None:
-    value, team_id, user_id = _value(body), team_of(body), body["user"]["id"]
+    value, team_id, user_id = button_value(body), team_of(body), body["user"]["id"]
     outcome = ground_rules.agree(services.db, team_id, int(value["pair"]), user_id, int(value["v"]))
     _tell(client, body, outcome.message if not outcome.agreed_now else "Agreed by you both. Saved to App Home.")
     if outcome.agreed_now and outcome.pair and outcome.rules:
@@ -46,7 +41,7 @@ def on_agree(body: dict[str, Any], client: WebClient, services: Services) -> Non
 
 
 def on_edit_open(body: dict[str, Any], client: WebClient, services: Services) -> None:
-    found = ground_rules.current(services.db, team_of(body), int(_value(body)["pair"]))
+    found = ground_rules.current(services.db, team_of(body), int(button_value(body)["pair"]))
     members = {found[0].mentor.person.slack_user_id, found[0].mentee.person.slack_user_id} if found else set()
     if found is None or body["user"]["id"] not in members:
         _tell(client, body, "Only the two people in this pair can edit its ground rules.")
@@ -60,7 +55,7 @@ def on_edit_submit(ack: Ack, body: dict[str, Any], client: WebClient, services: 
     if errors:
         ack(response_action="errors", errors=errors)
         return
-    meta = json.loads(body["view"].get("private_metadata") or "{}")
+    meta = forms.Submission(body["view"]).metadata
     version = int(meta["v"]) if "v" in meta else None
     outcome = ground_rules.edit(services.db, team_of(body), int(meta["pair"]), body["user"]["id"], values, version)
     if not outcome.ok:
@@ -80,7 +75,7 @@ def _schedule_pairs(services: Services, body: dict[str, Any], pair_id: int) -> l
 
 
 def on_schedule_open(body: dict[str, Any], client: WebClient, services: Services) -> None:
-    value = _value(body)
+    value = button_value(body)
     pairs = _schedule_pairs(services, body, int(value["pair"]))
     if not pairs:
         _tell(client, body, "Only the two people in this pair can schedule its sessions.")
@@ -89,7 +84,7 @@ def on_schedule_open(body: dict[str, Any], client: WebClient, services: Services
 
 
 def on_schedule_submit(ack: Ack, body: dict[str, Any], client: WebClient, services: Services) -> None:
-    meta = json.loads(body["view"].get("private_metadata") or "{}")
+    meta = forms.Submission(body["view"]).metadata
     form = forms.session_form(body["view"])
     when = form.when
     if when is None:
@@ -157,7 +152,7 @@ def open_for_user(
 def on_cancel_session(body: dict[str, Any], client: WebClient, services: Services) -> None:
     with queued_by_this_request() as queued:
         result = sessions.cancel(
-            services.db, team_of(body), int(_value(body)["session"]), body["user"]["id"], now=services.clock.now()
+            services.db, team_of(body), int(button_value(body)["session"]), body["user"]["id"], now=services.clock.now()
         )
     if not result.ok:
         client.chat_postMessage(channel=body["user"]["id"], text=result.error)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -12,13 +11,14 @@ from bot.delivery.outbox import sending_what_it_queues
 from bot.messages.pairs_overview import history_modal, overview_modal
 from bot.pairs import overview as pairs_overview
 from bot.runtime.services import Services
+from handlers import forms
 from handlers.admin import admin_only
 from handlers.commands import register_subcommand
-from handlers.payload import team_of
+from handlers.payload import button_value, team_of
 
 
 def _pair(body: dict[str, Any]) -> int:
-    return int(json.loads(body["actions"][0]["value"])["pair"])
+    return int(button_value(body)["pair"])
 
 
 def _command(ack: Ack, command: dict[str, Any], client: WebClient, services: Services) -> None:
@@ -31,7 +31,7 @@ def _refresh(body: dict[str, Any], client: WebClient, services: Services) -> Non
     view = body.get("view") or {}
     if view.get("callback_id") != "pairs_overview_modal":
         return
-    page = json.loads(view.get("private_metadata") or "{}").get("page", 0)
+    page = forms.Submission(view).metadata.get("page", 0)
     found = pairs_overview.overview(services.db, team_of(body), page, now=services.clock.now())
     client.views_update(view_id=view["id"], view=overview_modal(found))
 

@@ -457,8 +457,7 @@ class OutboxSender:
         on_progress: ProgressCallback | None,
     ) -> int:
         self._sweep_if_due()
-        with self._db.unit_of_work() as session:
-            rows = queries.due(session, self._clock())
+        rows = self._due_rows(scope)
         waiting: set[str] = set()  # conversations with an earlier row unfinished: the rest of them wait
         taken = 0
         for row in rows:
@@ -484,6 +483,16 @@ class OutboxSender:
             elif on_progress is not None:
                 self._report_progress(on_progress, scope.batch, tally)
         return taken
+
+    def _due_rows(self, scope: _Scope) -> list[OutboxMessage]:
+        """The due rows a pass looks at, in delivery order: every team's for an unscoped call (a job, the
+        background sender); for a click's ids or a batch, only its own team's rows up to its latest due time
+        (all that can hold it back)."""
+        with self._db.unit_of_work() as session:
+            if scope.batch is None and scope.ids is None:
+                return queries.due(session, self._clock())
+            ids = None if scope.ids is None else sorted(scope.ids)
+            return queries.due_up_to(session, self._clock(), batch=scope.batch, ids=ids)
 
     def _sweep_if_due(self) -> None:
         if self._last_sweep is None or self._real.monotonic() - self._last_sweep >= self._sweep_every:
@@ -527,8 +536,7 @@ class OutboxSender:
 
     def _next_wait(self, scope: _Scope) -> float | None:
         """Real seconds until something of the scope that is due may be tried; None when nothing is left."""
-        with self._db.unit_of_work() as session:
-            rows = [row for row in queries.due(session, self._clock()) if scope.includes(row)]
+        rows = [row for row in self._due_rows(scope) if scope.includes(row)]
         if not rows:
             return None
         real_now, mono = self._real.utc(), self._real.monotonic()

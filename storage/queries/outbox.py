@@ -32,6 +32,10 @@ from storage.queries.programmes import ensure_workspace
 UNFINISHED = ("pending", "sending")
 # A sender row silent this long is long gone (its claims were swept within seconds): the row itself goes.
 FORGET_SENDERS_AFTER = timedelta(days=1)
+# A claim with no sender was made by a process from before migration 0007 (no sender rows, no heartbeat),
+# which held a claim for this long before anyone else could take the row. During a rolling deploy such a
+# process may still be sending it: only after this long is the row its orphan.
+LEGACY_CLAIM_LEASE = timedelta(minutes=10)
 
 _recording: ContextVar[list[int] | None] = ContextVar("outbox_recording", default=None)
 
@@ -141,19 +145,45 @@ def unfinished(session: Session, batch: str | None = None) -> list[OutboxMessage
     )
 
 
+def _due_or_sending(now: datetime) -> Any:
+    return or_(
+        OutboxMessage.status == "sending",
+        and_(OutboxMessage.status == "pending", OutboxMessage.not_before <= now),
+    )
+
+
 def due(session: Session, now: datetime) -> list[OutboxMessage]:
     """Every row due by programme time `now` and not finished, plus every row being sent, in delivery order:
     original due time, then creation (the id grows with each insert). A row not yet due is left out, so it
     can hold back nothing: whatever comes after it in its conversation is due later still."""
     return list(
         session.scalars(
+            select(OutboxMessage).where(_due_or_sending(now)).order_by(OutboxMessage.not_before, OutboxMessage.id)
+        )
+    )
+
+
+def due_up_to(
+    session: Session, now: datetime, *, batch: str | None = None, ids: Sequence[int] | None = None
+) -> list[OutboxMessage]:
+    """`due`, cut down to what a scoped call (a click's `ids`, a `batch`) needs: the rows of its own team
+    due no later than the latest of its own rows. Only those can hold its rows back: a conversation belongs
+    to one team, and a row of it due later (or due with it but created after) comes after it in delivery
+    order. So a click reads its own rows and their few predecessors, not every team's due payloads."""
+    own = _in_batch(batch)
+    if ids is not None:
+        own = and_(own, OutboxMessage.id.in_(list(ids)))
+    bounds = (
+        select(OutboxMessage.team_id, func.max(OutboxMessage.not_before).label("latest"))
+        .where(own)
+        .group_by(OutboxMessage.team_id)
+        .subquery()
+    )
+    return list(
+        session.scalars(
             select(OutboxMessage)
-            .where(
-                or_(
-                    OutboxMessage.status == "sending",
-                    and_(OutboxMessage.status == "pending", OutboxMessage.not_before <= now),
-                )
-            )
+            .join(bounds, and_(OutboxMessage.team_id == bounds.c.team_id, OutboxMessage.not_before <= bounds.c.latest))
+            .where(_due_or_sending(now))
             .order_by(OutboxMessage.not_before, OutboxMessage.id)
         )
     )
@@ -190,13 +220,21 @@ def claim(
 
 
 def sweep(session: Session, *, real_now: datetime, silence: timedelta) -> list[int]:
-    """Hand back every row claimed by a sender silent for longer than `silence` (or gone): 'pending' again,
-    due at once, in doubt since its claim (the dead sender may have posted it), one attempt counted, so a
-    message that kills its sender every time cannot loop for ever. Returns the ids swept."""
+    """Hand back every row claimed by a sender silent for longer than `silence` (or gone), or claimed with no
+    sender (by a process from before senders existed) over LEGACY_CLAIM_LEASE ago: 'pending' again, due at
+    once, in doubt since its claim (the dead sender may have posted it), one attempt counted, so a message
+    that kills its sender every time cannot loop for ever. Returns the ids swept."""
     alive = select(OutboxSenderRow.id).where(OutboxSenderRow.heartbeat_at >= real_now - silence)
     orphaned = and_(
         OutboxMessage.status == "sending",
-        or_(OutboxMessage.sender_id.is_(None), OutboxMessage.sender_id.not_in(alive)),
+        or_(
+            and_(
+                OutboxMessage.sender_id.is_(None),
+                or_(OutboxMessage.claimed_at.is_(None), OutboxMessage.claimed_at < real_now - LEGACY_CLAIM_LEASE),
+            ),
+            # NULL NOT IN (no rows) is true in SQL: the null case is only the one above.
+            and_(OutboxMessage.sender_id.is_not(None), OutboxMessage.sender_id.not_in(alive)),
+        ),
     )
     ids = list(session.scalars(select(OutboxMessage.id).where(orphaned)))
     if ids:

@@ -104,6 +104,26 @@ def test_run_job_outbox_at_a_later_time_sends_a_nudge_that_waited_for_the_mornin
     assert len(_to(running_app, SENIOR)) == 1
 
 
+def test_run_job_waits_out_a_rate_limit_and_sends_what_is_due_in_the_same_run(
+    running_app: RunningApp, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """One pass left a rate-limited nudge "waiting" although `run-job --now T` promises that what is due by T
+    goes out during the run. The CLI's client retries a 429 five times itself (slack_client.make_client), so
+    the sixth 429 is the one the outbox sees; each says Retry-After 1."""
+    now = _a_week_ahead_at(14)
+    _cancelling_senior(running_app.db, now)
+    running_app.slack.fail_next("chat.postMessage", times=6, retry_after=1)
+
+    out = _run_job(running_app, ["nudges", "--now", now.isoformat()], monkeypatch, tmp_path, capsys)
+
+    assert "1 messages sent" in out and "waiting" not in out  # was: "0 messages sent, 1 waiting"
+    assert len(_to(running_app, SENIOR)) == 1
+    with running_app.db.unit_of_work() as session:
+        sent = session.scalars(select(OutboxMessage)).one()
+    assert sent.status == "sent" and sent.attempts == 0  # a 429 is not counted as an attempt
+    assert "ratelimited" in (sent.last_error or "")  # the outbox itself waited one out
+
+
 def test_a_stale_pair_is_idle_since_its_match_at_programme_time_not_the_wall_clock(
     running_app: RunningApp, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

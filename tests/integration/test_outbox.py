@@ -548,6 +548,28 @@ def test_a_sender_silent_for_less_than_the_silence_keeps_its_claims(
     assert _sender(db, client, fake_time).sweep() == [row_id]
 
 
+def test_a_claim_from_before_sender_rows_keeps_its_ten_minute_lease_during_a_rolling_deploy(
+    db: Database, fake_time: FakeTime
+) -> None:
+    """A process from before migration 0007 claims with no sender id and keeps no heartbeat; while it may still
+    be sending (its lease was 10 minutes) a new process's sweep must leave the row alone, or it goes twice."""
+    old_claim = _post(db, "claimed-by-an-old-process")
+    with db.unit_of_work() as session:
+        row = session.get(OutboxMessage, old_claim)
+        row.status, row.sender_id, row.claimed_at = "sending", None, fake_time.real
+    silence = timedelta(seconds=20)
+
+    fake_time.sleep(9 * 60 + 59)
+    with db.unit_of_work() as session:
+        assert queries.sweep(session, real_now=fake_time.real, silence=silence) == []
+    assert _rows(db)[0].status == "sending"
+    fake_time.sleep(2)  # over ten minutes since the claim: that process is gone
+    with db.unit_of_work() as session:
+        assert queries.sweep(session, real_now=fake_time.real, silence=silence) == [old_claim]
+    swept = _rows(db)[0]
+    assert (swept.status, swept.attempts, swept.in_doubt_since) == ("pending", 1, swept.claimed_at)
+
+
 def test_two_senders_cannot_both_claim_one_row(db: Database, fake_time: FakeTime) -> None:
     row_id = _post(db, "m0")
     when = {"now": fake_time.now, "real_now": fake_time.real}
@@ -701,6 +723,63 @@ def test_send_ids_sends_those_rows_only_and_waits_behind_an_earlier_row_of_their
     assert _posted_texts(slack) == ["mine-in-c2"]  # mine-in-c1 must not overtake earlier-in-c1
     statuses = {r.id: r.status for r in _rows(db)}
     assert statuses == {other_team: "pending", earlier: "pending", mine: "pending", mine_too: "sent"}
+
+
+def _queue_around_a_click(db: Database, fake_time: FakeTime) -> dict[str, int]:
+    """A click's two rows (due now and in 5 minutes), an earlier row of its conversation, a row of its team
+    due after its latest, and another team's row due before it."""
+    now = fake_time.now
+    ids = {
+        "earlier": _post(db, "earlier-in-c1", channel="C1", due=now - timedelta(minutes=5)),
+        "mine": _post(db, "mine-in-c1", channel="C1", due=now),
+        "mine-later": _post(db, "mine-in-c2", channel="C2", due=now + timedelta(minutes=5)),
+        "after-mine": _post(db, "after-mine-in-c1", channel="C1", due=now + timedelta(minutes=6)),
+    }
+    with db.unit_of_work() as session:
+        ids["other-team"] = queries.enqueue(
+            session, "T0OTHER", "theirs", "chat.postMessage", {"channel": "C1", "text": "theirs"},
+            not_before=now - timedelta(minutes=10),
+        ).id  # fmt: skip
+    fake_time.now += timedelta(minutes=10)  # everything above is due
+    return ids
+
+
+def test_a_scoped_read_loads_only_its_teams_rows_due_by_its_latest(db: Database, fake_time: FakeTime) -> None:
+    ids = _queue_around_a_click(db, fake_time)
+
+    with db.unit_of_work() as session:
+        everything = queries.due(session, fake_time.now)
+        scoped = queries.due_up_to(session, fake_time.now, ids=[ids["mine"], ids["mine-later"]])
+        batch = queries.due_up_to(session, fake_time.now, batch="none-such")
+
+    assert len(everything) == 5
+    assert [row.id for row in scoped] == [ids["earlier"], ids["mine"], ids["mine-later"]]  # in delivery order
+    assert batch == []
+
+
+def test_a_click_reads_no_other_teams_rows_and_no_later_ones_and_keeps_order(
+    db: Database, slack: SlackStandIn, client: WebClient, fake_time: FakeTime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A click used to load every due row of every team, payloads and all, on each pass."""
+    ids = _queue_around_a_click(db, fake_time)
+    loaded: set[int] = set()
+
+    def counting(query: Any) -> Any:
+        def read(*args: Any, **kwargs: Any) -> list[OutboxMessage]:
+            rows: list[OutboxMessage] = query(*args, **kwargs)
+            loaded.update(row.id for row in rows)
+            return rows
+
+        return read
+
+    monkeypatch.setattr(queries, "due", counting(queries.due))
+    monkeypatch.setattr(queries, "due_up_to", counting(queries.due_up_to))
+
+    report = _sender(db, client, fake_time).send_ids([ids["mine"], ids["mine-later"]])
+
+    assert loaded == {ids["earlier"], ids["mine"], ids["mine-later"]}
+    assert report.sent == 1
+    assert _posted_texts(slack) == ["mine-in-c2"]  # mine-in-c1 still waits behind earlier-in-c1
 
 
 def test_recording_collects_the_rows_a_unit_of_work_queued_and_found(db: Database) -> None:
