@@ -43,7 +43,6 @@ POSTED = frozenset({"dm", "chat.postMessage", "chat.update"})
 ADDRESSED = frozenset({"dm", "files.upload"})  # rows sent to a conversation named by its 'users'
 
 
-
 class Touch(StrEnum):
     OWN = "own"  # to them
     PAIR = "pair"  # in one of their pairs' group DMs
