@@ -32,8 +32,9 @@ def root_session_id(session: Session, meeting: MentoringSession) -> int:
     return current
 
 
-def invite_key(meeting_id: int, user_id: str, *, cancelled: bool = False) -> str:
-    return f"invite{'-cancel' if cancelled else ''}:{meeting_id}:{user_id}"
+def invite_key(meeting_id: int, sequence: int, user_id: str, *, cancelled: bool = False) -> str:
+    """One invite per person per version of a session (a check-in can move a session twice)."""
+    return f"invite{'-cancel' if cancelled else ''}:{meeting_id}:{sequence}:{user_id}"
 
 
 def queue_invites(session: Session, pair: Pair, meeting: MentoringSession, now: datetime) -> list[str]:
@@ -62,6 +63,10 @@ def queue_invites(session: Session, pair: Pair, meeting: MentoringSession, now: 
             "content": ics_bytes(invite).decode("utf-8"),
             "initial_comment": invite_comment(user_id, invite),
         }
-        calls.append(Call(invite_key(meeting.id, user_id, cancelled=cancelled), "files.upload", payload, now))
+        calls.append(
+            Call(
+                invite_key(meeting.id, meeting.ics_sequence, user_id, cancelled=cancelled), "files.upload", payload, now
+            )
+        )
     enqueue_many(session, pair.team_id, calls)
     return [call.dedupe_key for call in calls]

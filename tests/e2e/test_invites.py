@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,9 +17,12 @@ from sqlalchemy import select
 from bot.delivery.outbox import OutboxSender
 from bot.matching import rounds as match_flow
 from bot.messages.sessions import schedule_modal
+from bot.runtime.clock import SystemClock
+from bot.sessions import scheduling as sessions
 from bot.simulation.standin import StandInUpload, StandInUser
 from storage.models import GroundRules, MentoringSession, OutboxMessage, Pair, Participant
-from tests.support.flows import join, wait_for
+from tests.support.factories import working_afternoon
+from tests.support.flows import button, join, run_job, wait_for
 from tests.support.harness import ADMIN, RunningApp
 
 MENTOR, MENTEE = "U0JUNIOR", "U0LEE"
@@ -176,3 +180,48 @@ def test_an_unoffered_length_is_refused(paired: tuple[RunningApp, int]) -> None:
     reply = app.driver.submit_view(MENTOR, view, values)
     assert "length" in reply.json()["errors"]["when"]
     assert not app.slack.uploads
+
+
+def test_a_reschedule_answered_in_a_check_in_moves_the_same_calendar_entry(
+    paired: tuple[RunningApp, int], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    app, pair_id = paired
+    when = working_afternoon() - timedelta(hours=2)
+    result = sessions.schedule(
+        app.db, app.driver.team_id, pair_id, MENTOR, when, override_hours=True, now=when - timedelta(days=1)
+    )
+    assert result.ok
+    OutboxSender(app.db, app.services.client_for, clock=app.services.clock.now).send_due()
+    uid = _check(
+        _by_person(_uploads(app, 2))[MENTOR],
+        start=when,
+        minutes=60,
+        sequence=0,
+        status="CONFIRMED",
+        partner=_partner_of(app, 0),
+    )
+    run_job(app, "checkins", working_afternoon(), monkeypatch, tmp_path)
+    dm = wait_for(lambda: [m for m in app.slack.messages(MENTOR) if "How did your session" in m.get("text", "")])[-1]
+    before = len(app.slack.calls_to("views.open"))
+    app.driver.click(
+        MENTOR, "checkin_rescheduled", button(dm, "checkin_rescheduled")["value"], channel_id=dm["channel"], message=dm
+    )
+    modal = wait_for(lambda: app.slack.calls_to("views.open")[before:])[0].params["view"]
+    new_time = (SystemClock().now() + timedelta(days=3)).replace(second=0, microsecond=0)
+    for _ in range(2):  # a double submission moves it once
+        reply = app.driver.submit_view(
+            MENTOR, modal, {"when": {"value": {"selected_date_time": int(new_time.timestamp())}}}
+        )
+        assert reply.body == ""
+    moved = _by_person(_uploads(app, 4)[2:])
+    for user in (MENTOR, MENTEE):
+        assert _check(moved[user], start=new_time, minutes=60, sequence=1, status="CONFIRMED",
+                      partner=_partner_of(app, 0 if user == MENTOR else 1)) == uid  # fmt: skip
+    assert len([u for u in app.slack.uploads if u.completed]) == 4
+
+
+def _partner_of(app: RunningApp, index: int) -> str:
+    """The display name of MENTEE (index 0: what the mentor's invite names) or MENTOR (index 1)."""
+    with app.db.unit_of_work() as session:
+        names = {p.person.slack_user_id: p.person.display_name for p in session.scalars(select(Participant))}
+    return str(names[MENTEE if index == 0 else MENTOR])
