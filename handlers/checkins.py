@@ -7,6 +7,7 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
+from bot.delivery.outbox import OutboxSender, queued_by_this_request
 from bot.messages.checkins import (
     DETAILS_CALLBACK,
     RESCHEDULE_CALLBACK,
@@ -85,13 +86,15 @@ def on_reschedule(ack: Ack, body: dict[str, Any], client: WebClient, services: S
     if when <= services.clock.now():
         ack(response_action="errors", errors={"when": "That time has passed: pick a time in the future."})
         return
-    result = checkins.record_outcome(
-        services.db, team_of(body), int(meta["checkin"]), body["user"]["id"], "rescheduled", when
-    )
+    with queued_by_this_request() as queued:  # the moved session's calendar invites
+        result = checkins.record_outcome(
+            services.db, team_of(body), int(meta["checkin"]), body["user"]["id"], "rescheduled", when
+        )
     if not result.ok:
         ack(response_action="errors", errors={"when": result.error})
         return
     ack()
+    OutboxSender(services.db, client, clock=services.clock.now).send_ids(queued)
     _show(client, meta, answered_message(int(meta["checkin"]), "rescheduled", rescheduled_to=when))
 
 

@@ -160,6 +160,7 @@ class SessionForm:
     pair_id: int
     when: datetime | None
     outside_working_hours: bool
+    minutes: int = 60  # the schedule modal's length select; the log modal has none
 
 
 def session_form(view: Mapping[str, Any]) -> SessionForm:
@@ -167,7 +168,9 @@ def session_form(view: Mapping[str, Any]) -> SessionForm:
     'outside working hours is fine' box."""
     form = Submission(view)
     pair = form.choice("pair") or form.metadata["pair"]
-    return SessionForm(int(pair), form.date_time("when"), bool(form.choices("override")))
+    length = form.choice("length")
+    minutes = int(length) if length and length.isdigit() else 60
+    return SessionForm(int(pair), form.date_time("when"), bool(form.choices("override")), minutes)
 
 
 def uploaded_file(view: Mapping[str, Any]) -> dict[str, Any] | None:

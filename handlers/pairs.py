@@ -92,20 +92,23 @@ def on_schedule_submit(ack: Ack, body: dict[str, Any], client: WebClient, servic
         return
     override = form.outside_working_hours
     pair_id, user_id = form.pair_id, body["user"]["id"]
-    result = sessions.schedule(
-        services.db,
-        team_of(body),
-        pair_id,
-        user_id,
-        when,
-        override_hours=override,
-        replaces=meta.get("replaces"),
-        now=services.clock.now(),
-    )
+    with queued_by_this_request() as queued:  # the calendar invites, queued with the session
+        result = sessions.schedule(
+            services.db,
+            team_of(body),
+            pair_id,
+            user_id,
+            when,
+            override_hours=override,
+            replaces=meta.get("replaces"),
+            minutes=form.minutes,
+            now=services.clock.now(),
+        )
     if not result.ok:
         ack(response_action="errors", errors={"when": result.error})
         return
     ack()
+    OutboxSender(services.db, client, clock=services.clock.now).send_ids(queued)
     if result.created:
         found = ground_rules.current(services.db, team_of(body), pair_id)
         if found:

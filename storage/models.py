@@ -337,6 +337,8 @@ class MentoringSession(Base):
         CheckConstraint(_in("state", SessionState), name="state"),
         CheckConstraint(f"cancelled_by IS NULL OR {_in('cancelled_by', Side)}", name="cancelled_by"),
         CheckConstraint("state = 'cancelled' OR cancelled_by IS NULL", name="cancel_side_only_if_cancelled"),
+        CheckConstraint("duration_minutes BETWEEN 15 AND 240", name="duration"),
+        CheckConstraint("ics_sequence >= 0", name="ics_sequence"),
         # the nudge scan and the digest read each pair's recent outcomes from this index alone
         Index("ix_sessions_pair_outcome", "pair_id", "scheduled_at", "id", "state", "cancelled_by"),
         Index("ix_sessions_due", "state", "scheduled_at"),
@@ -354,6 +356,10 @@ class MentoringSession(Base):
     created_by: Mapped[str | None] = mapped_column(String(32))
     logged_after: Mapped[bool] = mapped_column(Boolean, default=False)
     checkins_sent_at: Mapped[datetime | None] = mapped_column()
+    duration_minutes: Mapped[int] = mapped_column(default=60, server_default=text("60"))
+    # RFC 5545 SEQUENCE of the calendar invite this session carries: a reschedule's new session is one more
+    # than the session it replaces (same UID), and a cancellation adds one.
+    ics_sequence: Mapped[int] = mapped_column(default=0, server_default=text("0"))
     created_at: Mapped[datetime] = mapped_column(info=STAMP)
 
 

@@ -81,6 +81,11 @@ ALREADY_GONE = {
     "chat.delete": frozenset({"message_not_found"}),
     "files.delete": frozenset({"file_not_found", "file_deleted"}),
 }
+# Rows addressed to people ('users'), whose conversation is opened first: a message ('dm') or a file uploaded
+# with a comment ('files.upload': files.getUploadURLExternal + files.completeUploadExternal, as
+# slack_sdk's files_upload_v2 makes them). An upload is not idempotent: a crash between Slack's ok and our
+# commit uploads the file once more, like a post into a pair's group DM.
+CONVERSATION_METHODS = frozenset({"dm", "files.upload"})
 NETWORK_ERRORS = (URLError, TimeoutError, ConnectionError, http.client.HTTPException)
 # The message metadata every chat.postMessage from the outbox carries: how a sender finds, after a crash,
 # that the message it is about to post again is already there.
@@ -174,7 +179,7 @@ def _claimed_at(row: OutboxMessage) -> datetime:
 def conversation_key(row: OutboxMessage) -> str:
     """The conversation a row lands in, as far as can be told before sending; rows with one key keep order."""
     payload = row.payload or {}
-    if row.method == "dm":
+    if row.method in CONVERSATION_METHODS:
         return f"{row.team_id}:users:{','.join(sorted(set(payload.get('users') or [])))}"
     if row.method == "views.publish":
         return f"{row.team_id}:home:{payload.get('user_id')}"
@@ -201,8 +206,12 @@ def _names_row(message: dict[str, Any], row: OutboxMessage) -> bool:
 
 def _payload_problem(row: OutboxMessage) -> str | None:
     """Why a row can never be sent as queued (checked before calling Slack, so a bad row is not half sent)."""
-    if row.method != "dm":
+    if row.method not in CONVERSATION_METHODS:
         return None if row.method in PLAIN_METHODS else f"unsupported outbox method {row.method!r}"
+    if row.method == "files.upload" and not all(
+        isinstance((row.payload or {}).get(key), str) and row.payload[key] for key in ("filename", "content")
+    ):
+        return "files.upload payload needs 'filename' and 'content' (text)"
     users = (row.payload or {}).get("users")
     if not isinstance(users, list) or not users or not all(isinstance(u, str) and u for u in users):
         return "dm payload needs 'users': a list of Slack user ids"
@@ -519,8 +528,8 @@ class OutboxSender:
 
     def _held(self, row: OutboxMessage) -> bool:
         methods = [row.method]
-        if row.method == "dm":
-            methods = ["chat.postMessage"]
+        if row.method in CONVERSATION_METHODS:
+            methods = ["chat.postMessage" if row.method == "dm" else row.method]
             if not (row.result or {}).get("channel"):
                 methods.append("conversations.open")
         now = self._real.monotonic()
@@ -561,6 +570,8 @@ class OutboxSender:
         try:
             if row.method == "dm":
                 result = self._send_dm(row, attempt)
+            elif row.method == "files.upload":
+                result = self._upload(row, attempt)
             elif row.method == "chat.postMessage":
                 result = self._post(row, attempt, dict(row.payload), str(row.payload.get("channel") or ""))
             else:  # chat.update, chat.delete, files.delete, views.publish, chat.postEphemeral: made again as they are
@@ -598,15 +609,35 @@ class OutboxSender:
                 return {k: payload[k] for k in ("channel", "ts", "file") if payload.get(k)} | {"already_gone": True}
             raise
 
-    def _send_dm(self, row: OutboxMessage, attempt: _Attempt) -> dict[str, Any]:
-        payload = row.payload
+    def _open(self, row: OutboxMessage, attempt: _Attempt) -> str:
+        """The conversation with the row's 'users', opened once: kept with a retry, so the next try posts to
+        this conversation without opening it again."""
         channel = attempt.result.get("channel")
         if not channel:
             attempt.api_method = "conversations.open"
-            opened = self._client_for(row.team_id).conversations_open(users=",".join(payload["users"]))
+            opened = self._client_for(row.team_id).conversations_open(users=",".join(row.payload["users"]))
             channel = opened["channel"]["id"]
-            # Kept with a retry, so the next try posts to this conversation without opening it again.
             attempt.result["channel"] = channel
+        return str(channel)
+
+    def _upload(self, row: OutboxMessage, attempt: _Attempt) -> dict[str, Any]:
+        """A text file into the row's conversation, with its comment (files_upload_v2, as the digest's chart)."""
+        payload = row.payload
+        channel = self._open(row, attempt)
+        attempt.api_method = "files.upload"
+        response = self._client_for(row.team_id).files_upload_v2(
+            channel=channel,
+            content=payload["content"],
+            filename=payload["filename"],
+            title=payload.get("title") or payload["filename"],
+            initial_comment=payload.get("initial_comment"),
+        )
+        file = response.get("file") or (response.get("files") or [{}])[0]
+        return {"channel": channel, "file": file.get("id")}
+
+    def _send_dm(self, row: OutboxMessage, attempt: _Attempt) -> dict[str, Any]:
+        payload = row.payload
+        channel = self._open(row, attempt)
         message = {key: value for key, value in payload.items() if key not in ("users", "pair_id")}
         return self._post(row, attempt, {**message, "channel": channel}, channel, group=len(set(payload["users"])) > 1)
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from bot.messages.blocks import Block, actions, button, input_block, modal, option, section
 from bot.messages.checkins import when_text
+from bot.messages.invites import DEFAULT_DURATION, DURATIONS
 
 SCHEDULE_CALLBACK = "schedule_session_modal"
 LOG_CALLBACK = "log_session_modal"
@@ -24,6 +25,10 @@ def schedule_modal(pairs: list[tuple[int, str, str]], replaces: int | None = Non
     if len(pairs) > 1:
         blocks.append(_pair_select(pairs))
     blocks.append(input_block("when", "When", {"type": "datetimepicker", "action_id": "value"}))
+    lengths = [option(f"{minutes} minutes", str(minutes)) for minutes in DURATIONS]
+    default = lengths[DURATIONS.index(DEFAULT_DURATION)]
+    length = {"type": "static_select", "action_id": "value", "options": lengths, "initial_option": default}
+    blocks.append(input_block("length", "How long", length))
     override = {
         "type": "checkboxes",
         "action_id": "value",

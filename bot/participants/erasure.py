@@ -15,7 +15,8 @@ In the outbox, every row is looked at (`classify`):
 A queued row of any kind is cancelled and its text dropped. A sent row's stored payload loses its text,
 except a mere mention (it holds no answer). In Slack, the bot's DMs to them are deleted (`chat.delete`),
 and the messages in their pairs' group DMs and those quoting them elsewhere are replaced by a short notice
-(`chat.update`). The notice of "partner left" is queued after the scan, so it is not cancelled.
+(`chat.update`); files the bot uploaded there (calendar invites) are deleted (`files.delete`). The notice
+of "partner left" is queued after the scan, so it is not cancelled.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from storage.queries.outbox import Call, enqueue_many
 QUOTE_MIN_LENGTH = 8
 CLEANUP_METHODS = frozenset({"chat.delete", "files.delete"})
 POSTED = frozenset({"dm", "chat.postMessage", "chat.update"})
+ADDRESSED = frozenset({"dm", "files.upload"})  # rows sent to a conversation named by its 'users'
 
 
 class Touch(StrEnum):
@@ -91,7 +93,7 @@ def classify(row: OutboxMessage, subject: Subject, dm_channels: set[str], pair_c
     users = set(payload.get("users") or [])
     channels = _channels(row)
     if (
-        (row.method == "dm" and users == {uid})
+        (row.method in ADDRESSED and users == {uid})
         or uid in channels
         or channels & dm_channels
         or payload.get("user_id") == uid
@@ -100,7 +102,7 @@ def classify(row: OutboxMessage, subject: Subject, dm_channels: set[str], pair_c
         return Touch.OWN
     if (
         payload.get("pair_id") in subject.pair_ids
-        or (row.method == "dm" and any(users == members for members in subject.pair_members.values()))
+        or (row.method in ADDRESSED and any(users == members for members in subject.pair_members.values()))
         or channels & pair_channels
     ):
         return Touch.PAIR
@@ -133,6 +135,11 @@ def _learn_channels(rows: list[OutboxMessage], subject: Subject) -> tuple[set[st
 def _cleanup_call(row: OutboxMessage, touch: Touch, participant_id: int, now: Any) -> Call | None:
     """The Slack call that takes a sent message's text out of Slack, or None (nothing there to change)."""
     result = row.result or {}
+    if row.method == "files.upload":  # a calendar invite names both people: the file goes, in Slack too
+        file_id = result.get("file")
+        if row.status != "sent" or not file_id:
+            return None
+        return Call(f"erase:{participant_id}:delete-file:{file_id}", "files.delete", {"file": file_id}, now)
     channel, ts = result.get("channel") or (row.payload or {}).get("channel"), result.get("ts")
     if row.status != "sent" or row.method not in POSTED or not channel or not ts:
         return None
@@ -167,7 +174,11 @@ def erase_messages(session: Session, participant: Participant, subject: Subject)
             continue  # a name, no answer: the partner's "your partner left", an admin's escalation
         call = _cleanup_call(row, touch, participant.id, now)
         if call is not None and not (row.payload or {}).get(queries.ERASED):
-            where = (str(call.payload["channel"]), str(call.payload["ts"]))
+            where = (
+                ("file", str(call.payload["file"]))
+                if call.method == "files.delete"
+                else (str(call.payload["channel"]), str(call.payload["ts"]))
+            )
             if where not in calls or call.method == "chat.delete":  # deleting beats rewording
                 calls[where] = call
         queries.redact(row)

@@ -16,10 +16,12 @@ from sqlalchemy.orm import Session
 
 from bot.delivery.quiet_hours import deliver_at
 from bot.messages.checkins import checkin_message
+from bot.sessions.invites import queue_invites
 from bot.sessions.reconcile import Answer, reconcile
-from storage.db import Database
+from storage.db import Database, session_now
 from storage.models import CheckIn, MentoringSession, Participant, Programme
 from storage.queries import checkins as queries
+from storage.queries import pairs as pair_queries
 from storage.queries.outbox import enqueue
 from storage.vocabulary import CheckInOutcome, TwoWayAnswer
 
@@ -153,9 +155,21 @@ def _apply_verdict(session: Session, session_id: int) -> int | None:
         session.add(follow_up)
         session.flush()
         meeting.rescheduled_to_id = follow_up.id
-    elif follow_up.checkins_sent_at is None:
+        follow_up.ics_sequence = meeting.ics_sequence + 1  # the same calendar entry, moved
+        _queue_invites(session, follow_up)
+    elif follow_up.checkins_sent_at is None and follow_up.scheduled_at != verdict.rescheduled_to:
         follow_up.scheduled_at = verdict.rescheduled_to
+        follow_up.ics_sequence += 1
+        _queue_invites(session, follow_up)
     return follow_up.id
+
+
+def _queue_invites(session: Session, meeting: MentoringSession) -> None:
+    """A reschedule booked through a check-in moves both people's calendar entries, as the buttons do."""
+    session.flush()
+    pair = pair_queries.pair_with_people(session, meeting.team_id, meeting.pair_id)
+    if pair is not None and pair.status == "active":
+        queue_invites(session, pair, meeting, session_now(session))
 
 
 def record_details(

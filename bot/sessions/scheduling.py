@@ -13,7 +13,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.messages.invites import DEFAULT_DURATION, DURATIONS
 from bot.messages.sessions import session_cancelled_message
+from bot.sessions.invites import queue_invites
 from storage.db import Database
 from storage.models import MentoringSession, Pair, Person
 from storage.queries import pairs as pair_queries
@@ -75,9 +77,15 @@ def schedule(
     *,
     override_hours: bool = False,
     replaces: int | None = None,
+    minutes: int = DEFAULT_DURATION,
     now: datetime,
 ) -> Scheduled:
-    """Store a session (or move one: `replaces`). The same pair and time twice (a double click) stores one."""
+    """Store a session (or move one: `replaces`). The same pair and time twice (a double click) stores one.
+
+    A new session queues both people's calendar invites in the same transaction; a move's invite keeps the
+    moved session's UID with SEQUENCE one higher (bot/sessions/invites.py)."""
+    if minutes not in DURATIONS:
+        return Scheduled(False, "Pick one of the offered session lengths.")
     if when <= now:
         return Scheduled(False, "That time has passed: pick a time in the future.")
     with db.unit_of_work() as session:
@@ -94,7 +102,9 @@ def schedule(
         ).first()
         if existing is not None:
             return Scheduled(True, session_id=existing.id, created=False)
-        meeting = MentoringSession(team_id=team_id, pair_id=pair.id, scheduled_at=when, created_by=user_id)
+        meeting = MentoringSession(
+            team_id=team_id, pair_id=pair.id, scheduled_at=when, created_by=user_id, duration_minutes=minutes
+        )
         session.add(meeting)
         session.flush()
         if replaces is not None:
@@ -102,6 +112,9 @@ def schedule(
             if old is not None and old.pair_id == pair.id and old.state == "scheduled":
                 old.state = "rescheduled"
                 old.rescheduled_to_id = meeting.id
+                meeting.ics_sequence = old.ics_sequence + 1
+        session.flush()
+        queue_invites(session, pair, meeting, now)
         return Scheduled(True, session_id=meeting.id, created=True)
 
 
@@ -142,6 +155,7 @@ def cancel(db: Database, team_id: str, session_id: int, user_id: str, *, now: da
         by_mentor = pair.mentor.person.slack_user_id == user_id
         meeting.state = "cancelled"
         meeting.cancelled_by = "junior" if by_mentor else "senior"
+        meeting.ics_sequence += 1  # RFC 5545: a cancellation is a change to the entry
         partner = pair.mentee if by_mentor else pair.mentor
         message = session_cancelled_message(user_id, meeting.scheduled_at, pair.id)
         enqueue(
@@ -151,6 +165,8 @@ def cancel(db: Database, team_id: str, session_id: int, user_id: str, *, now: da
             "chat.postMessage",
             {"channel": partner.person.slack_user_id, **message},
         )
+        session.flush()
+        queue_invites(session, pair, meeting, now)
         return Scheduled(True, session_id=meeting.id, created=True)
 
 

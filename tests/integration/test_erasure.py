@@ -16,6 +16,7 @@ from sqlalchemy import select
 from bot.delivery.outbox import OutboxSender
 from bot.delivery.retention import purge_old_payloads
 from bot.participants import enrolment
+from bot.sessions import scheduling
 from bot.settings import programme as programme_settings
 from bot.simulation.standin import SlackStandIn, StandInUser
 from storage.db import Database
@@ -184,3 +185,24 @@ def test_retention_purges_old_sent_text_keeps_where_it_went_and_an_erasure_still
 def test_retention_is_a_setting_with_limits() -> None:
     form_errors = programme_settings.validate({"message_retention_days": "0"})[1]
     assert "between 1 and 3650" in form_errors["message_retention_days"]
+
+
+def test_erasure_deletes_the_calendar_invites_of_their_pairs_in_slack(
+    db: Database, client: WebClient, slack: SlackStandIn
+) -> None:
+    ours = make_pair(db, TEAM, "U0M1", "U0S1")
+    theirs = make_pair(db, TEAM, "U0M2", "U0S2")
+    now = db.now()
+    for pair_id, user in ((ours, "U0M1"), (theirs, "U0M2")):
+        when = now.replace(microsecond=0) + timedelta(days=3)
+        assert scheduling.schedule(db, TEAM, pair_id, user, when, override_hours=True, now=now).ok
+    _send(db, client)
+    with db.unit_of_work() as session:
+        rows = session.scalars(select(OutboxMessage).where(OutboxMessage.method == "files.upload")).all()
+        files = {r.dedupe_key: (r.result or {}).get("file") for r in rows}
+        users = {r.dedupe_key: tuple(r.payload["users"]) for r in rows}
+    assert len(files) == 4 and all(files.values())
+    assert enrolment.erase(db, TEAM, "U0S1") is not None
+    _send(db, client)
+    for key, file_id in files.items():
+        assert slack.file_deleted(file_id) == ("U0S1" in users[key]), key
