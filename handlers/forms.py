@@ -163,11 +163,17 @@ class SessionForm:
 
 
 def session_form(view: Mapping[str, Any]) -> SessionForm:
-    """The schedule and log modals: the pair chosen (or the one the modal was opened for), when, and the
-    'outside working hours is fine' box."""
+    """The schedule and log modals: the pair chosen (or the one the modal was opened for), when (typed, else a
+    suggested time picked), and the 'outside working hours is fine' box."""
     form = Submission(view)
     pair = form.choice("pair") or form.metadata["pair"]
-    return SessionForm(int(pair), form.date_time("when"), bool(form.choices("override")))
+    return SessionForm(int(pair), form.date_time("when") or _suggested(form), bool(form.choices("override")))
+
+
+def _suggested(form: Submission) -> datetime | None:
+    """A suggested time picked in the schedule modal (its value is Unix seconds); a typed time wins over it."""
+    raw = form.choice("suggested")
+    return datetime.fromtimestamp(int(raw), tz=UTC) if raw and raw.isdigit() else None
 
 
 def uploaded_file(view: Mapping[str, Any]) -> dict[str, Any] | None:
