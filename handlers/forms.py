@@ -18,6 +18,7 @@ from bot.cohorts.lifecycle import SurveyForm
 from bot.messages.join import CONSENT
 from bot.messages.org_import import FILE_BLOCK
 from bot.participants.enrolment import JoinForm
+from bot.participants.views import DEFAULT_WORKING_HOURS, WEEKDAYS
 
 
 class Submission:
@@ -105,6 +106,9 @@ def join_form(view: Mapping[str, Any]) -> JoinForm:
         cadence_days=int(cadence_raw) if cadence_raw.isdigit() else 0,  # 0 fails validation
         consent=bool(form.choices(CONSENT)),
         self_rating=form.digits("self_rating"),
+        # Left empty: the defaults (09:00-17:00, weekdays), as the modal starts from.
+        working_hours=form.text("working_hours").strip() or DEFAULT_WORKING_HOURS,
+        working_days=tuple(sorted(int(d) for d in form.choices("working_days") if d.isdigit())) or WEEKDAYS,
     )
 
 
