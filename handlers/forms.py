@@ -18,6 +18,7 @@ from bot.cohorts.lifecycle import SurveyForm
 from bot.messages.join import CONSENT
 from bot.messages.org_import import FILE_BLOCK
 from bot.participants.enrolment import JoinForm
+from bot.participants.views import DEFAULT_WORKING_HOURS, WEEKDAYS
 
 
 class Submission:
@@ -105,6 +106,9 @@ def join_form(view: Mapping[str, Any]) -> JoinForm:
         cadence_days=int(cadence_raw) if cadence_raw.isdigit() else 0,  # 0 fails validation
         consent=bool(form.choices(CONSENT)),
         self_rating=form.digits("self_rating"),
+        # Left empty: the defaults (09:00-17:00, weekdays), as the modal starts from.
+        working_hours=form.text("working_hours").strip() or DEFAULT_WORKING_HOURS,
+        working_days=tuple(sorted(int(d) for d in form.choices("working_days") if d.isdigit())) or WEEKDAYS,
     )
 
 
@@ -164,13 +168,20 @@ class SessionForm:
 
 
 def session_form(view: Mapping[str, Any]) -> SessionForm:
-    """The schedule and log modals: the pair chosen (or the one the modal was opened for), when, and the
-    'outside working hours is fine' box."""
+    """The schedule and log modals: the pair chosen (or the one the modal was opened for), when (typed, else a
+    suggested time picked), and the 'outside working hours is fine' box."""
     form = Submission(view)
     pair = form.choice("pair") or form.metadata["pair"]
     length = form.choice("length")
     minutes = int(length) if length and length.isdigit() else 60
-    return SessionForm(int(pair), form.date_time("when"), bool(form.choices("override")), minutes)
+    when = form.date_time("when") or _suggested(form)
+    return SessionForm(int(pair), when, bool(form.choices("override")), minutes)
+
+
+def _suggested(form: Submission) -> datetime | None:
+    """A suggested time picked in the schedule modal (its value is Unix seconds); a typed time wins over it."""
+    raw = form.choice("suggested")
+    return datetime.fromtimestamp(int(raw), tz=UTC) if raw and raw.isdigit() else None
 
 
 def uploaded_file(view: Mapping[str, Any]) -> dict[str, Any] | None:

@@ -80,7 +80,28 @@ def on_schedule_open(body: dict[str, Any], client: WebClient, services: Services
     if not pairs:
         _tell(client, body, "Only the two people in this pair can schedule its sessions.")
         return
-    client.views_open(trigger_id=body["trigger_id"], view=schedule_modal(pairs, value.get("replaces")))
+    view = schedule_view(services, team_of(body), body["user"]["id"], pairs, value.get("replaces"))
+    client.views_open(trigger_id=body["trigger_id"], view=view)
+
+
+def schedule_view(
+    services: Services, team_id: str, user_id: str, pairs: list[tuple[int, str, str]], replaces: int | None = None
+) -> dict[str, Any]:
+    """The schedule modal, with three suggested times when it is for one pair (with two, the pair is chosen in
+    the modal, after the suggestions would have been made)."""
+    found = None
+    if len(pairs) == 1:
+        found = sessions.suggest_times(services.db, team_id, pairs[0][0], user_id, now=services.clock.now())
+    if found is None:
+        return schedule_modal(pairs, replaces)
+    return schedule_modal(
+        pairs,
+        replaces,
+        suggested=found.suggestion.slots,
+        overlap=found.suggestion.overlap,
+        reader_zone=found.reader_zone,
+        partner_zone=found.partner_zone,
+    )
 
 
 def on_schedule_submit(ack: Ack, body: dict[str, Any], client: WebClient, services: Services) -> None:
@@ -137,10 +158,6 @@ def on_log_submit(ack: Ack, body: dict[str, Any], client: WebClient, services: S
 NO_PAIR = "You don't have an active pair yet: you'll hear from me when you're matched."
 
 
-def _session_modal(kind: str, pairs: list[tuple[int, str, str]]) -> dict[str, Any]:
-    return schedule_modal(pairs) if kind == "schedule" else log_modal(pairs)
-
-
 def open_for_user(
     client: WebClient, services: Services, team_id: str, user_id: str, trigger_id: str, kind: str
 ) -> str | None:
@@ -148,7 +165,8 @@ def open_for_user(
     pairs = sessions.pairs_of_user(services.db, team_id, user_id)
     if not pairs:
         return NO_PAIR
-    client.views_open(trigger_id=trigger_id, view=_session_modal(kind, pairs))
+    view = schedule_view(services, team_id, user_id, pairs) if kind == "schedule" else log_modal(pairs)
+    client.views_open(trigger_id=trigger_id, view=view)
     return None
 
 
@@ -184,7 +202,9 @@ def _command(kind: str) -> Any:
             ack(response_type="ephemeral", text=NO_PAIR)
             return
         ack()
-        client.views_open(trigger_id=command["trigger_id"], view=_session_modal(kind, pairs))
+        team_id, user_id = command["team_id"], command["user_id"]
+        view = schedule_view(services, team_id, user_id, pairs) if kind == "schedule" else log_modal(pairs)
+        client.views_open(trigger_id=command["trigger_id"], view=view)
 
     return run
 

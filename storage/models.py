@@ -238,6 +238,10 @@ class Participant(Base):
     status: Mapped[str] = mapped_column(String(16), default="active")
     cohort_id: Mapped[int | None] = mapped_column(ForeignKey("cohorts.id", ondelete="SET NULL"), index=True)
     self_rating_join: Mapped[int | None] = mapped_column()
+    # Stated in the join/profile modal (Slack doesn't expose them), on the person's own wall clock: "HH:MM-HH:MM"
+    # and Python weekday digits (Monday = 0). bot/sessions/slots.py suggests session times inside them.
+    working_hours: Mapped[str] = mapped_column(String(11), default="09:00-17:00", server_default="09:00-17:00")
+    working_days: Mapped[str] = mapped_column(String(7), default="01234", server_default="01234")
     joined_at: Mapped[datetime] = mapped_column(info=STAMP)
     updated_at: Mapped[datetime] = mapped_column(info=RESTAMP)
     left_at: Mapped[datetime | None] = mapped_column()

@@ -8,6 +8,8 @@ from bot.messages.blocks import context, input_block, modal, option, plain, sect
 from bot.messages.escaping import escape
 from bot.participants.views import CADENCES, JoinPrefill
 
+DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
 CALLBACK_ID = "join_modal"
 ROLE_OPTIONS = {
     "mentor": ("Mentor", "I'm the junior person: I lead and share my perspective"),
@@ -53,6 +55,15 @@ def _text(action_id: str, initial: str, multiline: bool = False, max_length: int
     if max_length:
         # One more than the limit so that an over-long paste reaches our inline error, not a silent cut.
         element["max_length"] = max_length + 1
+    return element
+
+
+def _days(initial: tuple[int, ...]) -> dict[str, Any]:
+    options = [option(name, str(day)) for day, name in enumerate(DAY_NAMES)]
+    element: dict[str, Any] = {"type": "checkboxes", "action_id": "value", "options": options}
+    chosen = [o for o in options if int(o["value"]) in initial]
+    if chosen:
+        element["initial_options"] = chosen
     return element
 
 
@@ -145,6 +156,14 @@ def join_modal(prefill: JoinPrefill) -> dict[str, Any]:
             optional=True,
             hint="1 = hardly at all, 5 = very well. We ask again when the cohort closes.",
         ),
+        input_block(
+            "working_hours",
+            "Your working hours",
+            _text("value", prefill.working_hours),
+            optional=True,
+            hint="On your own clock, in your Slack time zone, e.g. 09:00-17:00. Used to suggest session times.",
+        ),
+        input_block("working_days", "Your working days", _days(prefill.working_days), optional=True),
         input_block(CONSENT, "Confidentiality", consent),
     ]
     title = "Your profile" if prefill.already_joined else "Join the programme"

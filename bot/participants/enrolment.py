@@ -13,6 +13,7 @@ from bot.pairs.endings import end_pairs_of_leaver
 from bot.participants import erasure
 from bot.participants.mentor_guides import guides_for, tips
 from bot.participants.views import CADENCES, HistoryItem, JoinForm, JoinPrefill, PairView, ParticipantStatus
+from bot.sessions import slots
 from storage.db import Database
 from storage.models import CheckIn, MentoringSession, Pair, Participant, Person
 from storage.queries import cohorts as cohort_queries
@@ -90,6 +91,8 @@ def validate_join(db: Database, team_id: str, user_id: str, form: JoinForm) -> d
         errors["format"] = "Choose how you would like to meet."
     if form.cadence_days not in CADENCES:
         errors["cadence"] = "Choose how often you would like to meet."
+    if slots.parse_hours(form.working_hours) is None:
+        errors["working_hours"] = "Write your working hours as start-end on your own clock, e.g. 09:00-17:00."
     if not form.consent:
         errors["consent"] = "Please agree to the confidentiality terms to take part."
     if form.role == "mentee" and (form.self_rating is None or not 1 <= form.self_rating <= 5):
@@ -190,6 +193,8 @@ def prefill_for(db: Database, team_id: str, user_id: str, profile: SlackProfile)
             topics=topics,
             already_joined=True,
             self_rating=participant.self_rating_join,
+            working_hours=participant.working_hours,
+            working_days=tuple(int(d) for d in participant.working_days if d.isdigit()),
         )
 
 
@@ -223,6 +228,10 @@ def save_join(db: Database, team_id: str, user_id: str, form: JoinForm) -> tuple
         participant.format = form.format or "either"
         participant.cadence_days = form.cadence_days
         participant.consent = form.consent
+        hours = slots.parse_hours(form.working_hours)
+        if hours is not None:  # checked by validate; stored in one spelling, "09:00-17:00"
+            participant.working_hours = f"{hours[0]:%H:%M}-{hours[1]:%H:%M}"
+        participant.working_days = "".join(str(d) for d in sorted(set(form.working_days)) if 0 <= d <= 6) or "01234"
         if participant.role == "mentee" and participant.self_rating_join is None:
             participant.self_rating_join = form.self_rating  # kept from the first join, to measure the change
         open_cohort = cohort_queries.open_cohort(session, programme.id)

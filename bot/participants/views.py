@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 CADENCES = (14, 21, 28, 42)
+DEFAULT_WORKING_HOURS = "09:00-17:00"  # on the person's own clock (their Slack time zone)
+WEEKDAYS = (0, 1, 2, 3, 4)  # Monday = 0
 
 
 @dataclass(frozen=True)
@@ -25,6 +27,8 @@ class JoinForm:
     consent: bool = False
     level_raw: str = ""
     self_rating: int | None = None
+    working_hours: str = DEFAULT_WORKING_HOURS
+    working_days: tuple[int, ...] = WEEKDAYS
 
 
 @dataclass(frozen=True)
@@ -47,6 +51,8 @@ class JoinPrefill:
     already_joined: bool = False
     self_rating: int | None = None
     from_org_chart: bool = False  # department, level and manager are the chart's: shown, not asked
+    working_hours: str = DEFAULT_WORKING_HOURS
+    working_days: tuple[int, ...] = WEEKDAYS
 
 
 @dataclass(frozen=True)

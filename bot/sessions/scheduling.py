@@ -7,17 +7,20 @@ for either person is a warning they can override, not a refusal.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from bot.delivery.quiet_hours import thresholds_of
 from bot.messages.invites import DEFAULT_DURATION, DURATIONS
 from bot.messages.sessions import session_cancelled_message
+from bot.nudges.rules import zone_for
+from bot.sessions import slots
 from bot.sessions.invites import queue_invites
 from storage.db import Database
-from storage.models import MentoringSession, Pair, Person
+from storage.models import MentoringSession, Pair, Participant, Person
 from storage.queries import pairs as pair_queries
 from storage.queries.outbox import enqueue
 from storage.queries.participants import participant_by_slack_id
@@ -116,6 +119,74 @@ def schedule(
         session.flush()
         queue_invites(session, pair, meeting, now)
         return Scheduled(True, session_id=meeting.id, created=True)
+
+
+@dataclass(frozen=True)
+class Suggested:
+    """Suggested times for the schedule modal, and the reader's zone to show them in."""
+
+    suggestion: slots.Suggestion
+    reader_zone: tzinfo
+    partner_zone: tzinfo
+
+
+def working_hours_of(participant: Participant) -> slots.WorkingHours:
+    """The hours a participant stated; the default (09:00-17:00 on weekdays) if what is stored doesn't parse."""
+    parsed = slots.parse_hours(participant.working_hours or "")
+    days = frozenset(int(d) for d in participant.working_days or "" if d.isdigit() and int(d) < 7)
+    start, end = parsed or (slots.DEFAULT_START, slots.DEFAULT_END)
+    return slots.WorkingHours(start, end, days or slots.WEEKDAYS)
+
+
+def _busy(session: Session, participant: Participant, now: datetime) -> tuple[tuple[datetime, datetime], ...]:
+    """The participant's scheduled sessions in the window, in any of their active pairs (the pair's own too)."""
+    starts = session.scalars(
+        select(MentoringSession.scheduled_at)
+        .join(Pair, Pair.id == MentoringSession.pair_id)
+        .where(
+            or_(Pair.mentor_id == participant.id, Pair.mentee_id == participant.id),
+            Pair.status == "active",
+            MentoringSession.state == "scheduled",
+            MentoringSession.scheduled_at > now - slots.LENGTH,
+            MentoringSession.scheduled_at < now + slots.HORIZON,
+        )
+    ).all()
+    return tuple((start, start + slots.LENGTH) for start in starts)
+
+
+def _next_due(session: Session, pair: Pair, now: datetime) -> datetime | None:
+    """When the pair's next session is due by its cadence (the longer of the two), counted from its latest
+    session held or scheduled; None if it never met or is already due (then the 14 days apply)."""
+    latest = session.scalars(
+        select(MentoringSession.scheduled_at)
+        .where(MentoringSession.pair_id == pair.id, MentoringSession.state.in_(("held", "scheduled")))
+        .order_by(MentoringSession.scheduled_at.desc())
+        .limit(1)
+    ).first()
+    if latest is None:
+        return None
+    due = latest + timedelta(days=max(pair.mentor.cadence_days, pair.mentee.cadence_days))
+    return due if due > now + slots.LENGTH else None
+
+
+def suggest_times(db: Database, team_id: str, pair_id: int, user_id: str, *, now: datetime) -> Suggested | None:
+    """Three times that suit both people in the pair (bot/sessions/slots.py), for `user_id` to read."""
+    with db.unit_of_work() as session:
+        pair = _member_pair(session, team_id, pair_id, user_id)
+        if pair is None or pair.status != "active":
+            return None
+        sides = []
+        for participant in (pair.mentor, pair.mentee):
+            zone = zone_for(participant.person.tz, participant.person.tz_offset_seconds)
+            busy = _busy(session, participant, now)
+            sides.append(slots.Availability(zone, working_hours_of(participant), busy))
+        programme = current_programme(session, team_id)
+        found = slots.suggest(
+            sides[0], sides[1], now, next_due=_next_due(session, pair, now), thresholds=thresholds_of(programme)
+        )
+        reader_is_mentor = pair.mentor.person.slack_user_id == user_id
+        reader, partner = (sides[0], sides[1]) if reader_is_mentor else (sides[1], sides[0])
+        return Suggested(found, reader.zone, partner.zone)
 
 
 def log_past(db: Database, team_id: str, pair_id: int, user_id: str, when: datetime, *, now: datetime) -> Scheduled:

@@ -171,3 +171,24 @@ def test_people_are_scoped_by_team(running_app: RunningApp) -> None:
     with running_app.db.unit_of_work() as session:
         teams = set(session.scalars(select(Person.team_id)))
     assert teams == {running_app.driver.team_id}
+
+
+def test_working_hours_default_to_weekdays_nine_to_five_and_can_be_stated(running_app: RunningApp) -> None:
+    """Slack doesn't expose working hours: people state theirs (on their own clock); the schedule modal's
+    suggested times keep inside them."""
+    view = open_join_modal(running_app, "U0JUNIOR")
+    blocks = {b.get("block_id"): b for b in view["blocks"]}
+    assert blocks["working_hours"]["element"]["initial_value"] == "09:00-17:00"
+    assert [o["value"] for o in blocks["working_days"]["element"]["initial_options"]] == ["0", "1", "2", "3", "4"]
+    reply = running_app.driver.submit_view("U0JUNIOR", view, join_values(working_hours="17:00-09:00"))
+    assert "09:00-17:00" in reply.json()["errors"]["working_hours"]
+    reply = running_app.driver.submit_view(
+        "U0JUNIOR", view, join_values(working_hours="7:30 - 15", working_days=(1, 3, 5))
+    )
+    assert reply.status == 200
+    with running_app.db.unit_of_work() as session:
+        participant = session.scalars(select(Participant)).one()
+        assert (participant.working_hours, participant.working_days) == ("07:30-15:00", "135")
+    again = {b.get("block_id"): b for b in open_join_modal(running_app, "U0JUNIOR")["blocks"]}
+    assert again["working_hours"]["element"]["initial_value"] == "07:30-15:00"
+    assert [o["value"] for o in again["working_days"]["element"]["initial_options"]] == ["1", "3", "5"]

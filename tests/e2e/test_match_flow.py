@@ -4,8 +4,9 @@ agree ground rules, schedule the first session."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
@@ -14,7 +15,7 @@ from bot.runtime.clock import SystemClock
 from bot.simulation.standin import StandInUser
 from storage.models import GroundRules, MatchRun, MentoringSession, OutboxMessage, Pair
 from tests.support.flows import button, join, pairs_of, wait_for
-from tests.support.harness import ADMIN, RunningApp
+from tests.support.harness import ADMIN, ROSTER, RunningApp
 
 EXTRA = (
     StandInUser(id="U0KIM", name="kim", real_name="Kim Finance", email="kim@example.com"),
@@ -309,3 +310,58 @@ def test_an_intro_slack_refuses_is_reported_not_counted_as_sent(running_app: Run
     )
     assert final
     assert "1 of 2 intros sent" in json.dumps(running_app.slack.message(message["channel"], message["ts"]))
+
+
+def _local_hours_ok(start: datetime, zone: str) -> bool:
+    """Inside 09:00-17:00 on a weekday (the default working hours), on that zone's wall clock, for an hour."""
+    local = start.astimezone(ZoneInfo(zone))
+    end = local + timedelta(hours=1)
+    return local.weekday() < 5 and local.date() == end.date() and local.hour >= 9 and end.time() <= time(17)
+
+
+def test_schedule_modal_offers_three_suggested_times_and_picking_one_schedules_it(running_app: RunningApp) -> None:
+    _cohort(running_app)
+    running_app.driver.command(ADMIN, "match")
+    _approve(running_app)
+    pairs = wait_for(lambda: len(pairs_of(running_app)) == 2 and pairs_of(running_app))
+    zones = {u.id: u.tz for u in ROSTER + EXTRA}
+    mentor, mentee = next(p for p in sorted(pairs) if "America/New_York" in (zones[p[0]], zones[p[1]]))
+    assert {zones[mentor], zones[mentee]} == {"Europe/London", "America/New_York"}
+    channel = running_app.slack.dm_channel_id(mentor, mentee)
+    intro = wait_for(lambda: running_app.slack.messages(channel))[0]
+    schedule = button(intro, "session_schedule_open")
+    running_app.driver.click(mentor, "session_schedule_open", schedule["value"], channel_id=channel, message=intro)
+    modal = wait_for(
+        lambda: [
+            c
+            for c in running_app.slack.calls_to("views.open")
+            if c.params["view"]["callback_id"] == "schedule_session_modal"
+        ]
+    )[-1].params["view"]
+    suggested = next(b for b in modal["blocks"] if b.get("block_id") == "suggested")
+    options = suggested["element"]["options"]
+    assert len(options) == 3
+    now = SystemClock().now()
+    for opt in options:
+        start = datetime.fromtimestamp(int(opt["value"]), tz=UTC)
+        assert now < start < now + timedelta(days=14)
+        assert _local_hours_ok(start, zones[mentor]) and _local_hours_ok(start, zones[mentee])
+        # plain text in the reader's (the mentor's) own zone, written by the app
+        local = start.astimezone(ZoneInfo(zones[mentor]))
+        assert opt["text"]["type"] == "plain_text"
+        assert opt["text"]["text"].startswith(f"{local:%a} {local.day} {local:%b}, {local:%H:%M}-")
+    # typing a time is still possible: the picker is there, no longer required
+    when = next(b for b in modal["blocks"] if b.get("block_id") == "when")
+    assert when["optional"] is True and when["element"]["type"] == "datetimepicker"
+
+    picked = options[1]
+    reply = running_app.driver.submit_view(
+        mentor, modal, {"suggested": {"value": {"type": "radio_buttons", "selected_option": picked}}}
+    )
+    assert reply.status == 200 and reply.body == ""
+    with running_app.db.unit_of_work() as session:
+        stored = session.scalars(select(MentoringSession)).all()
+    assert len(stored) == 1 and int(stored[0].scheduled_at.timestamp()) == int(picked["value"])
+    wait_for(
+        lambda: [m for m in running_app.slack.messages(channel) if "scheduled a session" in json.dumps(m.get("blocks"))]
+    )

@@ -78,6 +78,8 @@ def join_values(
     wanted: tuple[str, ...] = (),
     consent: bool = True,
     perspectives: str = "",
+    working_hours: str | None = None,
+    working_days: tuple[int, ...] = (),
 ) -> dict[str, Any]:
     def opts(values: tuple[str, ...]) -> list[dict[str, Any]]:
         return [{"text": {"type": "plain_text", "text": v}, "value": v} for v in values]
@@ -94,6 +96,10 @@ def join_values(
         "format": {"value": {"type": "radio_buttons", "selected_option": {"value": "video"}}},
         "cadence": {"value": {"type": "radio_buttons", "selected_option": {"value": "21"}}},
         "consent": {"value": {"type": "checkboxes", "selected_options": [{"value": "yes"}] if consent else []}},
+        "working_hours": {"value": {"type": "plain_text_input", "value": working_hours}},
+        "working_days": {
+            "value": {"type": "checkboxes", "selected_options": [{"value": str(d)} for d in working_days]}
+        },
         "self_rating": {
             "value": {"type": "radio_buttons", "selected_option": {"value": "2"} if role == "mentee" else None}
         },
