@@ -10,15 +10,13 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from bot.matching import rounds as match_flow
 from bot.runtime.clock import SystemClock
 from bot.sessions import checkins
 from bot.sessions import scheduling as sessions
 from bot.sessions.reconcile import Answer, Verdict, reconcile
-from bot.simulation.standin import StandInUser
 from storage.models import CheckIn, MentoringSession, OutboxMessage, Pair
 from tests.support.factories import working_afternoon
-from tests.support.flows import button, join, run_job, wait_for
+from tests.support.flows import button, join_and_match, run_job, wait_for
 from tests.support.harness import ADMIN, RunningApp
 
 MENTOR, MENTEE = "U0JUNIOR", "U0LEE"
@@ -54,15 +52,7 @@ def test_a_reschedule_moves_the_session() -> None:
 
 @pytest.fixture
 def paired(running_app: RunningApp) -> tuple[RunningApp, int]:
-    running_app.slack.add_user(
-        StandInUser(id=MENTEE, name="lee", real_name="Lee Senior", tz="America/New_York", tz_offset=-18000)
-    )
-    join(
-        running_app, MENTEE, role="mentee", level="7", department="Marketing", offered=(), wanted=("Workplace culture",)
-    )
-    join(running_app, MENTOR, role="mentor", level="2", department="Finance", offered=("Workplace culture",))
-    run = match_flow.propose(running_app.db, running_app.driver.team_id, ADMIN)
-    match_flow.approve(running_app.db, running_app.driver.team_id, run.id, ADMIN)
+    join_and_match(running_app, MENTOR, MENTEE)
     with running_app.db.unit_of_work() as session:
         pair_id = session.scalars(select(Pair.id)).one()
     return running_app, pair_id

@@ -15,15 +15,14 @@ from icalendar import Calendar
 from sqlalchemy import select
 
 from bot.delivery.outbox import OutboxSender
-from bot.matching import rounds as match_flow
 from bot.messages.sessions import schedule_modal
 from bot.runtime.clock import SystemClock
 from bot.sessions import scheduling as sessions
-from bot.simulation.standin import StandInUpload, StandInUser
+from bot.simulation.standin import StandInUpload
 from storage.models import GroundRules, MentoringSession, OutboxMessage, Pair, Participant
 from tests.support.factories import working_afternoon
-from tests.support.flows import button, join, run_job, wait_for
-from tests.support.harness import ADMIN, RunningApp
+from tests.support.flows import button, join_and_match, run_job, wait_for
+from tests.support.harness import RunningApp
 
 MENTOR, MENTEE = "U0JUNIOR", "U0LEE"
 PRIVATE = ("Salary talk is off limits", "Nothing leaves this room", "My divorce", "Workplace culture", "Marketing")
@@ -33,15 +32,7 @@ MOVED = datetime(2027, 1, 14, 16, 30, tzinfo=UTC)
 
 @pytest.fixture
 def paired(running_app: RunningApp) -> tuple[RunningApp, int]:
-    running_app.slack.add_user(
-        StandInUser(id=MENTEE, name="lee", real_name="Lee Senior", tz="America/New_York", tz_offset=-18000)
-    )
-    join(
-        running_app, MENTEE, role="mentee", level="7", department="Marketing", offered=(), wanted=("Workplace culture",)
-    )
-    join(running_app, MENTOR, role="mentor", level="2", department="Finance", offered=("Workplace culture",))
-    run = match_flow.propose(running_app.db, running_app.driver.team_id, ADMIN)
-    match_flow.approve(running_app.db, running_app.driver.team_id, run.id, ADMIN)
+    join_and_match(running_app, MENTOR, MENTEE)
     with running_app.db.unit_of_work() as session:
         pair = session.scalars(select(Pair)).one()
         for participant in session.scalars(select(Participant)):

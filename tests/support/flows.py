@@ -11,9 +11,11 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from bot.matching import rounds as match_flow
 from bot.runtime import cli
+from bot.simulation.standin import StandInUser
 from storage.models import Pair
-from tests.support.harness import RunningApp
+from tests.support.harness import ADMIN, RunningApp
 
 
 def wait_for(predicate: Any, timeout: float = 5.0) -> Any:
@@ -117,3 +119,14 @@ def open_join_modal(app: RunningApp, user_id: str) -> dict[str, Any]:
 def join(app: RunningApp, user_id: str, **values: Any) -> Any:
     view = open_join_modal(app, user_id)
     return app.driver.submit_view(user_id, view, join_values(**values))
+
+
+def join_and_match(app: RunningApp, mentor: str, mentee: str) -> None:
+    """A London mentor and a New York mentee join through the modal and an admin matches and approves them."""
+    app.slack.add_user(
+        StandInUser(id=mentee, name="lee", real_name="Lee Senior", tz="America/New_York", tz_offset=-18000)
+    )
+    join(app, mentee, role="mentee", level="7", department="Marketing", offered=(), wanted=("Workplace culture",))
+    join(app, mentor, role="mentor", level="2", department="Finance", offered=("Workplace culture",))
+    run = match_flow.propose(app.db, app.driver.team_id, ADMIN)
+    match_flow.approve(app.db, app.driver.team_id, run.id, ADMIN)
