@@ -88,16 +88,15 @@ class SlackDriver:
         )
         return self.post(form_body(fields), "application/x-www-form-urlencoded")
 
+    def _from(self, payload: dict[str, Any], user_id: str) -> None:
+        """Who an interaction comes from, in this team, with a fresh trigger id (Slack issues one per click)."""
+        payload["team"] = {"id": self.team_id, "domain": "example"}
+        payload["user"] = {"id": user_id, "username": user_id.lower(), "name": user_id.lower(), "team_id": self.team_id}
+        payload["trigger_id"] = self.trigger_source.new_trigger_id()
+
     def _submit_view(self, user_id: str, view: dict[str, Any], values: dict[str, Any]) -> Reply:
         payload = _capture("view_submission.plain_text_input.real-capture.heybot.json")
-        payload["team"] = {"id": self.team_id, "domain": "example"}
-        payload["user"] = {
-            "id": user_id,
-            "username": user_id.lower(),
-            "name": user_id.lower(),
-            "team_id": self.team_id,
-        }
-        payload["trigger_id"] = self.trigger_source.new_trigger_id()
+        self._from(payload, user_id)
         submitted = copy.deepcopy(view)
         submitted.setdefault("id", "V0SUBMIT")
         submitted["team_id"] = self.team_id
@@ -120,14 +119,7 @@ class SlackDriver:
         view: dict[str, Any] | None = None,
     ) -> Reply:
         payload = _capture("block_actions.button.DM.real-capture.heybot.json")
-        payload["team"] = {"id": self.team_id, "domain": "example"}
-        payload["user"] = {
-            "id": user_id,
-            "username": user_id.lower(),
-            "name": user_id.lower(),
-            "team_id": self.team_id,
-        }
-        payload["trigger_id"] = self.trigger_source.new_trigger_id()
+        self._from(payload, user_id)
         payload["response_url"] = self.trigger_source.response_url(f"act-{user_id}")
         payload["channel"] = {"id": channel_id, "name": "directmessage"}
         payload["container"] = {
